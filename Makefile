@@ -1,0 +1,37 @@
+# minisan: the one entry point. Build output goes to out/.
+#   make run     build and start the target on 127.0.0.1:3260 (foreground)
+#   make check   the whole test suite; ends with "N passed, N failed"
+#   make         build out/bin/minisand (static, musl)
+#   make deps    install missing Debian packages (apt-get)
+# Planned by the open issues: make image (appliance), make bench, make san,
+# make fuzz; see README.md.
+OUT := $(CURDIR)/out
+DAEMON := $(MAKE) -C target-daemon OUT=$(OUT)
+
+.PHONY: all deps daemon asan unit-tests check run clean distclean
+
+all: daemon
+
+deps:
+	@ci/deps.sh
+
+daemon: deps
+	@$(DAEMON) daemon
+
+asan: deps
+	@$(DAEMON) asan
+
+unit-tests: deps
+	@$(DAEMON) unit-tests
+
+check: deps
+	@ci/check.sh
+
+run: daemon
+	@ci/run-daemon.sh
+
+clean:
+	@$(DAEMON) clean
+
+distclean:
+	rm -rf $(OUT)

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Summarises an iscsi-test-cu (CUnit, verbose mode) log per suite.
+
+Usage: cu_summary.py SUITE_LIST LOG
+SUITE_LIST is `iscsi-test-cu -l` output: suites run in its order, which
+gives each "Suite: NAME" line of the log its family (SCSI, iSCSI, ...).
+Prints one line per suite, "FAMILY.SUITE passed failed skipped", then
+"TOTAL passed failed skipped". A test that printed [SKIPPED] counts as
+skipped, not passed, even though CUnit reports it as passed.
+"""
+import re
+import sys
+
+
+def suites_in_order(listing):
+    return [line.strip() for line in listing.splitlines()
+            if line.strip().count('.') == 1]
+
+
+def parse(log, order):
+    results = {}
+    current = None
+    index = 0
+    test_open = False
+    skipped = False
+    for line in log.splitlines():
+        m = re.match(r'^Suite: (\S+)', line)
+        if m:
+            name = m.group(1)
+            while index < len(order) and order[index].split('.')[1] != name:
+                index += 1
+            current = order[index] if index < len(order) else '?.' + name
+            index += 1
+            results.setdefault(current, [0, 0, 0])
+            continue
+        if re.match(r'^  Test: ', line):
+            test_open = True
+            skipped = False
+        if not test_open or current is None:
+            continue
+        if '[SKIPPED]' in line:
+            skipped = True
+        verdict = re.search(r'(passed|FAILED)\s*$', line)
+        if verdict:
+            if verdict.group(1) == 'FAILED':
+                results[current][1] += 1
+            elif skipped:
+                results[current][2] += 1
+            else:
+                results[current][0] += 1
+            test_open = False
+    return results
+
+
+def main():
+    order = suites_in_order(open(sys.argv[1]).read())
+    results = parse(open(sys.argv[2], errors='replace').read(), order)
+    total = [0, 0, 0]
+    for suite in sorted(results):
+        p, f, s = results[suite]
+        total = [total[0] + p, total[1] + f, total[2] + s]
+        print(f'{suite} {p} {f} {s}')
+    print(f'TOTAL {total[0]} {total[1]} {total[2]}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Backing stores: files and block devices behind an asynchronous submit/
+ * complete interface. Knows nothing about SCSI. I/O runs on a small pool of
+ * worker threads so that no network event loop ever blocks on a disk; the
+ * pool reports completions through an eventfd that the loop polls, and the
+ * done callbacks run in the loop's thread inside bs_engine_complete(). */
+#ifndef MINISAN_BS_BS_H
+#define MINISAN_BS_BS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct bs_engine;
+struct bs;
+
+enum bs_op {
+	BS_OP_READ,
+	BS_OP_WRITE,
+	BS_OP_FLUSH, /* make all completed writes durable (fdatasync) */
+};
+
+/* One I/O request. Owned by the submitter (typically embedded in a SCSI
+ * task); it must stay valid until done() has been called. */
+struct bs_io {
+	enum bs_op op;
+	int fua;         /* write: durable before completion (RWF_DSYNC) */
+	uint64_t offset; /* bytes */
+	void *buf;
+	size_t len;
+	ssize_t result; /* on completion: bytes transferred or -errno */
+	void (*done)(struct bs_io *io);
+	void *arg;
+	/* private to the engine */
+	struct bs *bs;
+	struct bs_io *next;
+};
+
+/* Creates an engine with nthreads workers. nthreads == 0 makes a synchronous
+ * engine: bs_submit() performs the I/O and calls done() before returning
+ * (unit tests, fuzzing, minisand -t). Returns NULL with err filled. */
+struct bs_engine *bs_engine_new(int nthreads, char *err, size_t errlen);
+/* Waits for in-flight I/O (its callbacks are dropped) and frees. NULL ok. */
+void bs_engine_free(struct bs_engine *eng);
+/* File descriptor that becomes readable when completions are pending, or -1
+ * for a synchronous engine. */
+int bs_engine_fd(const struct bs_engine *eng);
+/* Runs the done() callbacks of all finished I/O in the caller's thread. */
+void bs_engine_complete(struct bs_engine *eng);
+
+/* Opens a regular file or block device. Returns 0 or -errno, with a message
+ * naming the path in err. */
+int bs_open(struct bs_engine *eng, const char *path, int readonly,
+    struct bs **out, char *err, size_t errlen);
+/* Closes the store; all its I/O must have completed. NULL ok. */
+void bs_close(struct bs *bs);
+/* Current size in bytes (re-read from the file/device each call). */
+uint64_t bs_size(struct bs *bs);
+/* Logical block size of a block device, or 0 for a regular file. */
+uint32_t bs_device_block_size(const struct bs *bs);
+int bs_is_readonly(const struct bs *bs);
+const char *bs_path(const struct bs *bs);
+/* Makes completed writes durable now, in the caller's thread (shutdown).
+ * Returns 0 or -errno. */
+int bs_flush_now(struct bs *bs);
+/* Queues io on bs; io->done(io) is called later from bs_engine_complete()
+ * (or before returning, for a synchronous engine). */
+void bs_submit(struct bs *bs, struct bs_io *io);
+
+#endif

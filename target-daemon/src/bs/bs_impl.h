@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Private to bs/: the store object shared by the engine (bs.c) and the
+ * file/block-device store (bs_file.c). Nothing outside bs/ includes this. */
+#ifndef MINISAN_BS_BS_IMPL_H
+#define MINISAN_BS_BS_IMPL_H
+
+#include <stdint.h>
+
+#include "bs/bs.h"
+
+/* An open backing store. Owned by whoever called bs_open() (the LUN, via
+ * conf); freed by bs_close(). Immutable after bs_open(), so worker threads
+ * read it without locking. */
+struct bs {
+	struct bs_engine *eng; /* borrowed; outlives the store */
+	int fd;
+	int readonly;
+	int is_blkdev;
+	uint32_t block_size; /* BLKSSZGET for a block device, else 0 */
+	char *path;          /* owned */
+};
+
+/* Performs io on bs synchronously in the calling thread and sets
+ * io->result to the bytes transferred or -errno. Does not call done().
+ * Safe to call from several threads at once. */
+void bs_file_execute(struct bs *bs, struct bs_io *io);
+
+#endif

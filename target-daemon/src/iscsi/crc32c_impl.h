@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Private to crc32c.c and its unit test: the individual implementations
+ * behind crc32c_update(), so that they can be checked against each other.
+ * Same contract as crc32c_update(): running (not inverted) CRC in and out. */
+#ifndef MINISAN_ISCSI_CRC32C_IMPL_H
+#define MINISAN_ISCSI_CRC32C_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Portable slicing-by-8 table implementation. */
+uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
+
+#if defined(__x86_64__)
+#define CRC32C_HAVE_HW 1
+/* Non-zero if this CPU has the SSE4.2 crc32 instruction. */
+int crc32c_hw_available(void);
+/* SSE4.2 implementation; call only if crc32c_hw_available(). */
+uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len);
+#endif
+
+#endif

@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The login phase (RFC7143 6 and 11.12/11.13): stage transitions, security
+ * (AuthMethod) and operational negotiation, continued text in both
+ * directions, and the session it creates, joins or reinstates. */
+#include "iscsi/conn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iscsi/param.h"
+#include "iscsi/text.h"
+#include "limits_minisan.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+/* RFC7143 11.12.4: version 0x00 is the only one defined. */
+#define ISCSI_VERSION 0x00
+
+/* State of one connection's login. Owned by the connection. */
+struct login_state {
+	struct param_neg neg;
+	uint8_t isid[6];
+	uint16_t tsih;
+	uint16_t cid;
+	uint32_t itt;
+	uint32_t cmd_sn;
+	int stage;                   /* current stage (CSG expected) */
+	bool started;
+	bool auth_agreed;            /* AuthMethod settled */
+	bool target_declared;        /* TPGT/alias sent */
+	struct iscsi_target *target;
+	struct session *join;        /* session a non-leading conn joins */
+	uint8_t *in;                 /* continued request text */
+	uint32_t in_len;
+	struct text_buf out;         /* response text not yet sent */
+	size_t out_off;
+	bool out_transit;            /* pending T bit once out is drained */
+	int out_nsg;
+};
+
+void
+login_state_free(struct login_state *ls)
+{
+	if (ls == NULL)
+		return;
+	if (ls->join != NULL)
+		session_put(ls->join);
+	free(ls->in);
+	text_buf_fini(&ls->out);
+	free(ls);
+}
+
+static struct tx_pdu *
+login_rsp_new(struct conn *c, struct login_state *ls)
+{
+	struct tx_pdu *p = conn_pdu_new(ISCSI_OP_LOGIN_RSP);
+
+	p->hdr[BHS_LOGIN_VMAX] = ISCSI_VERSION;
+	p->hdr[BHS_LOGIN_VMIN] = ISCSI_VERSION; /* version-active */
+	memcpy(p->hdr + BHS_LOGIN_ISID, ls->isid, 6);
+	put_be32(p->hdr + BHS_ITT, ls->itt);
+	put_be32(p->hdr + BHS_RSP_EXPCMDSN, ls->cmd_sn);
+	put_be32(p->hdr + BHS_RSP_MAXCMDSN, ls->cmd_sn + MINISAN_CMD_WINDOW -
+	    1);
+	(void)c;
+	return p;
+}
+
+/* Ends the login with a failure status; the connection closes once the
+ * response is sent (RFC7143 11.13.5). */
+static void
+login_fail(struct conn *c, struct login_state *ls, uint16_t status,
+    const char *why)
+{
+	struct tx_pdu *p = login_rsp_new(c, ls);
+	char iname[ISCSI_NAME_MAX * 4 + 1], tname[ISCSI_NAME_MAX * 4 + 1];
+
+	log_sanitize(ls->neg.initiator_name, sizeof(ls->neg.initiator_name),
+	    iname, sizeof(iname));
+	log_sanitize(ls->neg.target_name, sizeof(ls->neg.target_name), tname,
+	    sizeof(tname));
+	conn_log(c, "login failed (status 0x%04x): %s; initiator '%s', "
+	    "target '%s'", status, why, iname, tname);
+	p->hdr[BHS_FLAGS] = (uint8_t)(ls->stage << 2);
+	put_be16(p->hdr + BHS_LOGIN_TSIH, 0);
+	p->hdr[BHS_LOGIN_STATUS_CLASS] = (uint8_t)(status >> 8);
+	p->hdr[BHS_LOGIN_STATUS_DETAIL] = (uint8_t)status;
+	conn_send(c, p, true);
+	c->close_after_flush = true;
+	/* conn_send may have flushed and closed already */
+}
+
+/* Sends the next chunk of pending response text. */
+static void
+login_send_text(struct conn *c, struct login_state *ls, bool final_ok,
+    uint16_t tsih)
+{
+	struct tx_pdu *p = login_rsp_new(c, ls);
+	size_t left = ls->out.len - ls->out_off;
+	uint32_t n = left > c->max_xmit_dsl ? c->max_xmit_dsl :
+	    (uint32_t)left;
+	uint8_t flags = (uint8_t)(ls->stage << 2);
+
+	if (n < left) {
+		flags |= ISCSI_FLAG_CONTINUE;
+	} else if (ls->out_transit) {
+		flags |= ISCSI_FLAG_TRANSIT | (uint8_t)ls->out_nsg;
+	}
+	p->hdr[BHS_FLAGS] = flags;
+	if (final_ok && n == left)
+		put_be16(p->hdr + BHS_LOGIN_TSIH, tsih);
+	if (n > 0) {
+		p->owned = xmalloc(n);
+		memcpy(p->owned, ls->out.data + ls->out_off, n);
+		p->data = p->owned;
+		p->data_len = n;
+	}
+	ls->out_off += n;
+	conn_send(c, p, true);
+}
+
+static bool
+auth_method_has_none(const char *list)
+{
+	const char *p = list;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+
+		if (n == 4 && strncmp(p, "None", 4) == 0)
+			return true;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+/* Security keys (RFC7143 12): only AuthMethod=None until CHAP lands.
+ * Returns 0 or a login status. */
+static uint16_t
+login_security_keys(struct login_state *ls, const struct text_list *kv,
+    struct text_buf *out)
+{
+	for (size_t i = 0; i < kv->n; i++) {
+		const char *k = kv->kv[i].key, *v = kv->kv[i].value;
+
+		if (!param_is_security_key(k))
+			continue;
+		if (ls->stage != ISCSI_STAGE_SECURITY)
+			return LOGIN_STATUS_INITIATOR_ERROR;
+		if (strcmp(k, "AuthMethod") == 0) {
+			if (auth_method_has_none(v)) {
+				text_buf_add(out, "AuthMethod", "None");
+				ls->auth_agreed = true;
+			} else {
+				text_buf_add(out, "AuthMethod", "Reject");
+			}
+		} else {
+			/* CHAP keys without an agreed CHAP method */
+			return LOGIN_STATUS_INITIATOR_ERROR;
+		}
+	}
+	return 0;
+}
+
+/* Checks the leading-connection declarations once they have all arrived
+ * (the first request must carry them: RFC7143 6.3). Returns 0 or a login
+ * status with *why set. */
+static uint16_t
+login_check_identity(struct conn *c, struct login_state *ls,
+    const char **why)
+{
+	struct param_neg *n = &ls->neg;
+
+	if (n->initiator_name[0] == '\0') {
+		*why = "no InitiatorName";
+		return LOGIN_STATUS_MISSING_PARAMETER;
+	}
+	if (n->session_type == PARAM_SESSION_NONE)
+		n->session_type = PARAM_SESSION_NORMAL;
+	if (n->session_type == PARAM_SESSION_NORMAL) {
+		if (n->target_name[0] == '\0') {
+			*why = "no TargetName";
+			return LOGIN_STATUS_MISSING_PARAMETER;
+		}
+		ls->target = iscsi_server_find_target(c->srv, n->target_name);
+		if (ls->target == NULL) {
+			*why = "no such target";
+			return LOGIN_STATUS_NOT_FOUND;
+		}
+	}
+	if (ls->tsih != 0) {
+		/* RFC7143 6.3.1: a non-zero TSIH adds a connection. */
+		struct session *s = session_find(c->srv, n->initiator_name,
+		    ls->isid, ls->tsih, ls->target);
+
+		if (s == NULL) {
+			*why = "TSIH names no session of this initiator";
+			return LOGIN_STATUS_SESSION_DOES_NOT_EXIST;
+		}
+		if (s->type != n->session_type) {
+			*why = "SessionType differs from the session's";
+			return LOGIN_STATUS_INITIATOR_ERROR;
+		}
+		if (s->nconns >= s->params.max_connections) {
+			bool replacing = false;
+
+			for (struct conn *o = s->conns; o != NULL;
+			    o = o->sess_next)
+				replacing |= o->cid == ls->cid;
+			if (!replacing) {
+				*why = "MaxConnections reached";
+				return LOGIN_STATUS_TOO_MANY_CONNECTIONS;
+			}
+		}
+		session_get(s);
+		ls->join = s;
+	} else if (c->srv->nsessions >= MINISAN_MAX_SESSIONS) {
+		*why = "too many sessions";
+		return LOGIN_STATUS_OUT_OF_RESOURCES;
+	}
+	return 0;
+}
+
+static void
+format_port_names(struct session *s, struct iscsi_server *srv)
+{
+	const char *tname = s->target ? s->target->name : "discovery";
+
+	/* SAM-5 / RFC7143 10.1.1: initiator port "name,i,0xISID", target
+	 * port "name,t,0xTPGT". */
+	snprintf(s->initiator_port, sizeof(s->initiator_port),
+	    "%s,i,0x%02x%02x%02x%02x%02x%02x", s->initiator_name, s->isid[0],
+	    s->isid[1], s->isid[2], s->isid[3], s->isid[4], s->isid[5]);
+	snprintf(s->target_port, sizeof(s->target_port), "%s,t,0x%04x",
+	    tname, srv->tpgt);
+	s->nexus.initiator_port = s->initiator_port;
+	s->nexus.target_port = s->target_port;
+	s->nexus.rel_port_id = 1;
+	s->nexus.tpgt = srv->tpgt;
+}
+
+/* Login complete: binds the connection to a new or existing session. */
+static void
+login_complete(struct conn *c, struct login_state *ls)
+{
+	struct param_neg *n = &ls->neg;
+	struct session *s = ls->join;
+
+	if (s == NULL) {
+		struct session *old = session_find(c->srv, n->initiator_name,
+		    ls->isid, 0, ls->target);
+
+		if (old != NULL) {
+			/* RFC7143 6.3.5: same initiator port and target:
+			 * session reinstatement closes the old session. */
+			conn_log(c, "reinstating session TSIH %u", old->tsih);
+			session_close(old, "session reinstated by a new login");
+		}
+		s = session_new(c->srv);
+		memcpy(s->isid, ls->isid, 6);
+		s->type = n->session_type;
+		s->target = ls->target;
+		snprintf(s->initiator_name, sizeof(s->initiator_name), "%s",
+		    n->initiator_name);
+		format_port_names(s, c->srv);
+		s->params = n->set;
+		s->exp_cmd_sn = ls->cmd_sn;
+		s->max_cmd_sn = ls->cmd_sn + MINISAN_CMD_WINDOW - 1;
+		session_add_conn(s, c);
+		session_put(s); /* the connection holds it now */
+	} else {
+		for (struct conn *o = s->conns; o != NULL; o = o->sess_next) {
+			if (o->cid == ls->cid) {
+				/* RFC7143 6.3.4: connection reinstatement */
+				conn_close(o, "connection reinstated");
+				break;
+			}
+		}
+		session_add_conn(s, c);
+	}
+	c->cid = ls->cid;
+	c->params = s->params;
+	/* connection-scoped values are this connection's own */
+	c->params.max_xmit_dsl = n->set.max_xmit_dsl;
+	c->params.header_digest = n->set.header_digest;
+	c->params.data_digest = n->set.data_digest;
+	c->state = CONN_FULL_FEATURE;
+	conn_log(c, "logged in: %s session TSIH %u%s%s, CID %u",
+	    s->type == PARAM_SESSION_DISCOVERY ? "discovery" : "normal",
+	    s->tsih, s->target ? " to " : "", s->target ? s->target->name : "",
+	    c->cid);
+}
+
+static void
+login_respond(struct conn *c, struct login_state *ls, bool transit, int nsg)
+{
+	bool to_ffp = transit && nsg == ISCSI_STAGE_FULL_FEATURE;
+	uint16_t tsih = 0;
+
+	ls->out_transit = transit;
+	ls->out_nsg = nsg;
+	if (to_ffp && ls->out.len - ls->out_off <= c->max_xmit_dsl) {
+		login_complete(c, ls);
+		tsih = c->sess->tsih;
+		ls->cmd_sn = c->sess->exp_cmd_sn;
+	}
+	login_send_text(c, ls, to_ffp, tsih);
+	if (c->state == CONN_FULL_FEATURE) {
+		/* RFC7143 13.1: digests apply once the login is over. */
+		c->header_digest = c->params.header_digest;
+		c->data_digest = c->params.data_digest;
+		c->max_xmit_dsl = c->params.max_xmit_dsl;
+		c->max_recv_dsl = c->params.max_recv_dsl;
+		login_state_free(c->login);
+		c->login = NULL;
+	} else if (transit) {
+		ls->stage = nsg;
+	}
+}
+
+/* Validates the header of a login request against the login so far.
+ * Returns 0 or a login status. */
+static uint16_t
+login_check_header(struct conn *c, struct login_state *ls,
+    const uint8_t *bhs, const char **why)
+{
+	uint8_t flags = bhs[BHS_FLAGS];
+	int csg = ISCSI_LOGIN_CSG(flags), nsg = ISCSI_LOGIN_NSG(flags);
+	bool transit = (flags & ISCSI_FLAG_TRANSIT) != 0;
+
+	if (!ls->started) {
+		/* RFC7143 11.12.4: version-min must not exceed ours (and
+		 * version-max cannot be below 0x00, the only version). */
+		if (bhs[BHS_LOGIN_VMIN] > ISCSI_VERSION) {
+			*why = "unsupported iSCSI version";
+			return LOGIN_STATUS_UNSUPPORTED_VERSION;
+		}
+		memcpy(ls->isid, bhs + BHS_LOGIN_ISID, 6);
+		ls->tsih = get_be16(bhs + BHS_LOGIN_TSIH);
+		ls->cid = get_be16(bhs + BHS_LOGIN_CID);
+		ls->itt = get_be32(bhs + BHS_ITT);
+		ls->cmd_sn = get_be32(bhs + BHS_CMD_CMDSN);
+		c->stat_sn = get_be32(bhs + BHS_CMD_EXPSTATSN);
+		ls->stage = csg;
+		ls->started = true;
+	} else if (memcmp(ls->isid, bhs + BHS_LOGIN_ISID, 6) != 0 ||
+	    ls->tsih != get_be16(bhs + BHS_LOGIN_TSIH) ||
+	    ls->cid != get_be16(bhs + BHS_LOGIN_CID)) {
+		*why = "ISID, TSIH or CID changed during login";
+		return LOGIN_STATUS_INITIATOR_ERROR;
+	}
+	ls->itt = get_be32(bhs + BHS_ITT);
+	if (csg != ls->stage || csg == ISCSI_STAGE_FULL_FEATURE || csg == 2) {
+		*why = "invalid current stage";
+		return LOGIN_STATUS_INITIATOR_ERROR;
+	}
+	if (transit && (flags & ISCSI_FLAG_CONTINUE)) {
+		/* RFC7143 11.12.2: T and C must not both be set. */
+		*why = "T and C bits both set";
+		return LOGIN_STATUS_INITIATOR_ERROR;
+	}
+	if (transit && (nsg <= csg || nsg == 2)) {
+		*why = "invalid next stage";
+		return LOGIN_STATUS_INITIATOR_ERROR;
+	}
+	return 0;
+}
+
+void
+login_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
+{
+	struct login_state *ls = c->login;
+	uint8_t flags = bhs[BHS_FLAGS];
+	bool transit = (flags & ISCSI_FLAG_TRANSIT) != 0;
+	int nsg = ISCSI_LOGIN_NSG(flags);
+	struct text_list kv = { 0 };
+	struct text_buf out = { 0 };
+	const char *why = "";
+	uint16_t status;
+	int rc;
+
+	if (ls == NULL) {
+		ls = c->login = xcalloc(1, sizeof(*ls));
+		param_neg_init(&ls->neg, &c->srv->limits, true);
+	}
+	status = login_check_header(c, ls, bhs, &why);
+	if (status != 0)
+		goto fail;
+	if (ls->out_off < ls->out.len) {
+		/* RFC7143 6.2: the initiator answers our C bit with an
+		 * empty request; send the next part. */
+		login_respond(c, ls, ls->out_transit, ls->out_nsg);
+		goto out;
+	}
+	text_buf_fini(&ls->out);
+	ls->out_off = 0;
+	if (ls->in_len + dsl > MINISAN_MAX_TEXT_BYTES) {
+		why = "login text too long";
+		status = LOGIN_STATUS_INITIATOR_ERROR;
+		goto fail;
+	}
+	ls->in = xrealloc(ls->in, ls->in_len + dsl);
+	memcpy(ls->in + ls->in_len, data, dsl);
+	ls->in_len += dsl;
+	if (flags & ISCSI_FLAG_CONTINUE) {
+		/* more text follows: acknowledge with an empty response */
+		login_send_text(c, ls, false, 0);
+		goto out;
+	}
+	rc = text_parse(ls->in, ls->in_len, &kv);
+	free(ls->in);
+	ls->in = NULL;
+	ls->in_len = 0;
+	if (rc < 0) {
+		why = "malformed key=value text";
+		status = LOGIN_STATUS_INITIATOR_ERROR;
+		goto fail;
+	}
+	status = login_security_keys(ls, &kv, &out);
+	if (status != 0) {
+		why = "security key outside the security stage";
+		goto fail;
+	}
+	switch (param_negotiate(&ls->neg, &kv, ls->stage ==
+	    ISCSI_STAGE_SECURITY ? PARAM_STAGE_SECURITY :
+	    PARAM_STAGE_OPERATIONAL, &out)) {
+	case PARAM_OK:
+		break;
+	case PARAM_ERR_DUPLICATE:
+		why = "key negotiated twice";
+		status = LOGIN_STATUS_INITIATOR_ERROR;
+		goto fail;
+	case PARAM_ERR_INVALID:
+		why = "invalid key value";
+		status = LOGIN_STATUS_INITIATOR_ERROR;
+		goto fail;
+	case PARAM_ERR_WRONG_STAGE:
+		why = "key not allowed here";
+		status = LOGIN_STATUS_INITIATOR_ERROR;
+		goto fail;
+	}
+	if (!ls->target_declared) {
+		status = login_check_identity(c, ls, &why);
+		if (status != 0)
+			goto fail;
+		ls->target_declared = true;
+		if (ls->neg.session_type == PARAM_SESSION_NORMAL) {
+			/* RFC7143 13.9: TargetPortalGroupTag goes in the
+			 * first login response of a normal session. */
+			text_buf_add_u32(&out, "TargetPortalGroupTag",
+			    c->srv->tpgt);
+			if (ls->target->alias != NULL)
+				text_buf_add(&out, "TargetAlias",
+				    ls->target->alias);
+		}
+	}
+	if (transit && ls->stage == ISCSI_STAGE_SECURITY && !ls->auth_agreed) {
+		why = "no acceptable AuthMethod";
+		status = LOGIN_STATUS_AUTH_FAILED;
+		goto fail;
+	}
+	if (transit && nsg == ISCSI_STAGE_FULL_FEATURE)
+		param_neg_finish(&ls->neg, &out);
+	ls->out = out;
+	memset(&out, 0, sizeof(out));
+	login_respond(c, ls, transit, nsg);
+	goto out;
+fail:
+	login_fail(c, ls, status, why);
+out:
+	text_list_fini(&kv);
+	text_buf_fini(&out);
+	free(data);
+}

@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* SCSI Command PDUs to SCSI tasks and back: immediate, unsolicited and
+ * solicited (R2T) write data, Data-In with phase collapse, SCSI Response
+ * with sense and residuals (RFC7143 11.3 - 11.8). */
+#include "iscsi/conn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits_minisan.h"
+#include "scsi/scsi.h"
+#include "util/xalloc.h"
+
+/* SPC-4 4.5.6 sense codes the transport itself raises. */
+#define SENSE_KEY_ILLEGAL_REQUEST 0x05
+#define ASC_INVALID_FIELD_IN_CDB 0x24
+#define SENSE_KEY_ABORTED_COMMAND 0x0b
+
+static void task_scsi_done(struct scsi_task *st);
+
+static void
+task_free(struct iscsi_task *t)
+{
+	scsi_task_fini(&t->scsi);
+	free(t->wbuf);
+	if (t->sess != NULL)
+		session_put(t->sess);
+	free(t);
+}
+
+void
+task_put(struct iscsi_task *t)
+{
+	if (--t->refs == 0)
+		task_free(t);
+}
+
+/* Removes the task from its connection and the CmdSN window accounting,
+ * dropping the list reference. */
+static void
+task_unlink(struct iscsi_task *t)
+{
+	struct conn *c = t->conn;
+
+	if (c == NULL)
+		return;
+	for (struct iscsi_task **pp = &c->tasks; *pp != NULL;
+	    pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	c->ntasks--;
+	t->sess->ntasks--;
+	t->conn = NULL;
+	task_put(t);
+}
+
+void
+task_abort(struct iscsi_task *t, struct tmf_wait *tmf)
+{
+	t->aborted = true;
+	if (t->state == TASK_EXEC && tmf != NULL && t->tmf == NULL) {
+		/* The TMF response waits until the SCSI layer is done with
+		 * the task (RFC7143 4.2.3.x, SAM-5 5.6). */
+		t->tmf = tmf;
+	}
+	task_unlink(t);
+}
+
+static struct iscsi_task *
+task_new(struct conn *c, const uint8_t *bhs)
+{
+	struct iscsi_task *t = xcalloc(1, sizeof(*t));
+	struct session *s = c->sess;
+	uint8_t attr = bhs[BHS_FLAGS] & ISCSI_CMD_ATTR_MASK;
+
+	scsi_task_init(&t->scsi);
+	t->refs = 1;
+	t->conn = c;
+	t->sess = s;
+	session_get(s);
+	t->itt = get_be32(bhs + BHS_ITT);
+	t->cmd_sn = get_be32(bhs + BHS_CMD_CMDSN);
+	t->immediate = pdu_is_immediate(bhs);
+	memcpy(t->lun_raw, bhs + BHS_LUN, 8);
+	t->read = (bhs[BHS_FLAGS] & ISCSI_CMD_FLAG_READ) != 0;
+	t->write = (bhs[BHS_FLAGS] & ISCSI_CMD_FLAG_WRITE) != 0;
+	t->ttt = ISCSI_RESERVED_TAG;
+	t->scsi.target = &s->target->scsi;
+	t->scsi.nexus = &s->nexus;
+	t->scsi.lun = pdu_lun_decode(bhs + BHS_LUN);
+	memcpy(t->scsi.cdb, bhs + BHS_CMD_CDB, SCSI_CDB_MAX);
+	t->scsi.cdb_len = SCSI_CDB_MAX;
+	/* RFC7143 11.3.1: 0 untagged and 1 simple are both simple. */
+	t->scsi.attr = attr == 2 ? SCSI_ATTR_ORDERED :
+	    attr == 3 ? SCSI_ATTR_HEAD_OF_QUEUE :
+	    attr == 4 ? SCSI_ATTR_ACA : SCSI_ATTR_SIMPLE;
+	t->scsi.edtl = get_be32(bhs + BHS_CMD_EDTL);
+	t->scsi.done = task_scsi_done;
+	t->scsi.priv = t;
+	t->next = c->tasks;
+	c->tasks = t;
+	c->ntasks++;
+	s->ntasks++;
+	return t;
+}
+
+static void
+task_residual(const struct iscsi_task *t, uint8_t *flags, uint32_t *count)
+{
+	uint64_t want = t->scsi.xfer_len;
+	uint32_t edtl = t->scsi.edtl;
+
+	/* RFC7143 11.4.5: overflow when the command wanted more than
+	 * EDTL, underflow when it transferred less. */
+	if (want > edtl) {
+		*flags |= ISCSI_FLAG_RES_OVERFLOW;
+		*count = want - edtl > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)(want - edtl);
+	} else if (want < edtl) {
+		*flags |= ISCSI_FLAG_RES_UNDERFLOW;
+		*count = edtl - (uint32_t)want;
+	} else {
+		*count = 0;
+	}
+}
+
+static void
+task_send_response(struct conn *c, struct iscsi_task *t)
+{
+	struct tx_pdu *p = conn_pdu_new(ISCSI_OP_SCSI_RSP);
+	uint8_t flags = ISCSI_FLAG_FINAL;
+	uint32_t residual;
+
+	task_residual(t, &flags, &residual);
+	p->hdr[BHS_FLAGS] = flags;
+	p->hdr[BHS_RSP_RESPONSE] = 0; /* command completed at target */
+	p->hdr[BHS_RSP_STATUS] = t->scsi.status;
+	put_be32(p->hdr + BHS_ITT, t->itt);
+	put_be32(p->hdr + BHS_RSP_EXPDATASN, t->read ? t->data_sn : t->r2tsn);
+	put_be32(p->hdr + BHS_RSP_RESIDUAL, residual);
+	if (t->scsi.sense_len > 0) {
+		/* RFC7143 11.4.7.2: SenseLength, then the sense data. */
+		p->owned = xmalloc(2 + t->scsi.sense_len);
+		put_be16(p->owned, (uint16_t)t->scsi.sense_len);
+		memcpy(p->owned + 2, t->scsi.sense, t->scsi.sense_len);
+		p->data = p->owned;
+		p->data_len = 2 + t->scsi.sense_len;
+	}
+	conn_send(c, p, true);
+}
+
+static void
+task_send_data_in(struct conn *c, struct iscsi_task *t)
+{
+	uint32_t len = t->scsi.data_in_len, off = 0;
+	uint32_t burst = c->params.max_burst_length;
+	bool collapse = t->scsi.status == SCSI_STATUS_GOOD &&
+	    t->scsi.sense_len == 0;
+
+	if (len > t->scsi.edtl)
+		len = t->scsi.edtl;
+	while (off < len) {
+		struct tx_pdu *p = conn_pdu_new(ISCSI_OP_DATA_IN);
+		uint32_t burst_end = (off / burst + 1) * burst;
+		uint32_t n = len - off;
+		bool last;
+
+		if (n > c->max_xmit_dsl)
+			n = c->max_xmit_dsl;
+		if (off + n > burst_end)
+			n = burst_end - off;
+		last = off + n == len;
+		/* RFC7143 11.7.1: F ends each sequence of at most
+		 * MaxBurstLength bytes. */
+		if (last || off + n == burst_end)
+			p->hdr[BHS_FLAGS] |= ISCSI_FLAG_FINAL;
+		if (last && collapse) {
+			uint8_t flags = 0;
+			uint32_t residual;
+
+			task_residual(t, &flags, &residual);
+			p->hdr[BHS_FLAGS] |= ISCSI_DATAIN_STATUS | flags;
+			p->hdr[BHS_RSP_STATUS] = t->scsi.status;
+			put_be32(p->hdr + BHS_DATA_RESIDUAL, residual);
+		}
+		memcpy(p->hdr + BHS_LUN, t->lun_raw, 8);
+		put_be32(p->hdr + BHS_ITT, t->itt);
+		put_be32(p->hdr + BHS_TTT, ISCSI_RESERVED_TAG);
+		put_be32(p->hdr + BHS_DATA_DATASN, t->data_sn++);
+		put_be32(p->hdr + BHS_DATA_OFFSET, off);
+		p->data = t->scsi.data_in + off;
+		p->data_len = n;
+		p->task = t;
+		t->refs++;
+		conn_send(c, p, last && collapse);
+		off += n;
+	}
+	if (len == 0 || !collapse)
+		task_send_response(c, t);
+}
+
+static void
+task_complete(struct iscsi_task *t)
+{
+	struct conn *c = t->conn;
+
+	t->state = TASK_DONE;
+	if (t->read && t->scsi.data_in_len > 0)
+		task_send_data_in(c, t);
+	else
+		task_send_response(c, t);
+	task_unlink(t);
+}
+
+static void
+task_scsi_done(struct scsi_task *st)
+{
+	struct iscsi_task *t = st->priv;
+
+	if (t->tmf != NULL) {
+		tmf_task_ended(t->tmf);
+		t->tmf = NULL;
+	}
+	if (!t->aborted && t->conn != NULL &&
+	    t->conn->state == CONN_FULL_FEATURE)
+		task_complete(t);
+	task_put(t);
+}
+
+static void
+task_fail(struct iscsi_task *t, uint8_t key, uint8_t asc, uint8_t ascq)
+{
+	scsi_task_set_sense(&t->scsi, key, asc, ascq);
+	t->scsi.xfer_len = 0;
+	task_complete(t);
+}
+
+static void
+task_exec(struct iscsi_task *t)
+{
+	if (t->discard) {
+		/* EDTL above what any command may transfer: the CDB cannot
+		 * be valid (VPD B0 MAXIMUM TRANSFER LENGTH). */
+		task_fail(t, SENSE_KEY_ILLEGAL_REQUEST,
+		    ASC_INVALID_FIELD_IN_CDB, 0);
+		return;
+	}
+	t->state = TASK_EXEC;
+	t->scsi.data_out = t->wbuf;
+	t->scsi.data_out_len = t->wgot;
+	t->refs++; /* held by the SCSI layer until done() */
+	scsi_exec(&t->scsi);
+}
+
+static void
+task_send_r2t(struct conn *c, struct iscsi_task *t)
+{
+	struct tx_pdu *p = conn_pdu_new(ISCSI_OP_R2T);
+	uint32_t n = t->wlen - t->wgot;
+
+	if (n > c->params.max_burst_length)
+		n = c->params.max_burst_length;
+	t->ttt = ++c->srv->next_ttt;
+	if (t->ttt == ISCSI_RESERVED_TAG)
+		t->ttt = ++c->srv->next_ttt;
+	t->r2t_out = true;
+	t->r2t_end = t->wgot + n;
+	t->data_sn = 0;
+	p->hdr[BHS_FLAGS] = ISCSI_FLAG_FINAL;
+	memcpy(p->hdr + BHS_LUN, t->lun_raw, 8);
+	put_be32(p->hdr + BHS_ITT, t->itt);
+	put_be32(p->hdr + BHS_TTT, t->ttt);
+	put_be32(p->hdr + BHS_R2T_R2TSN, t->r2tsn++);
+	put_be32(p->hdr + BHS_R2T_OFFSET, t->wgot);
+	put_be32(p->hdr + BHS_R2T_DDTL, n);
+	conn_send(c, p, false);
+}
+
+/* Moves a write task on: solicit more data, or execute when complete. */
+static void
+task_advance(struct conn *c, struct iscsi_task *t)
+{
+	if (t->wgot >= t->wlen) {
+		task_exec(t);
+		return;
+	}
+	if (t->wgot >= t->unsol_end && !t->r2t_out)
+		task_send_r2t(c, t);
+}
+
+static void
+cmd_protocol_error(struct conn *c, const uint8_t *bhs, const char *why)
+{
+	conn_log(c, "SCSI Command ITT 0x%08x: %s", get_be32(bhs + BHS_ITT),
+	    why);
+	conn_reject(c, bhs, REJECT_PROTOCOL_ERROR);
+}
+
+void
+scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
+{
+	struct session *s = c->sess;
+	const struct param_set *ps = &c->params;
+	struct iscsi_task *t;
+	uint32_t edtl = get_be32(bhs + BHS_CMD_EDTL);
+	uint8_t flags = bhs[BHS_FLAGS];
+
+	switch (session_check_cmdsn(s, bhs)) {
+	case CMDSN_DROP:
+		free(data);
+		return;
+	case CMDSN_HOLD:
+		if (!session_hold(s, c, bhs, data, dsl,
+		    get_be32(bhs + BHS_CMD_CMDSN), false))
+			conn_close(c, "too many commands held out of order");
+		return;
+	case CMDSN_NOW:
+		break;
+	}
+	if (session_find_task(s, get_be32(bhs + BHS_ITT)) != NULL) {
+		/* RFC7143 11.3.4: ITT must be unique among active tasks. */
+		conn_reject(c, bhs, REJECT_TASK_IN_PROGRESS);
+		free(data);
+		return;
+	}
+	if (pdu_ahs_len(bhs) > 0 || ((flags & ISCSI_CMD_FLAG_READ) &&
+	    (flags & ISCSI_CMD_FLAG_WRITE))) {
+		/* Extended CDBs and bidirectional commands: none of the
+		 * commands we implement needs them. */
+		conn_reject(c, bhs, REJECT_COMMAND_NOT_SUPPORTED);
+		free(data);
+		return;
+	}
+	if (dsl > 0 && (!(flags & ISCSI_CMD_FLAG_WRITE) || dsl > edtl ||
+	    !ps->immediate_data || dsl > ps->first_burst_length)) {
+		/* RFC7143 11.3.5, 13.14: immediate data only on writes,
+		 * within EDTL and FirstBurstLength, when negotiated. */
+		cmd_protocol_error(c, bhs, "unexpected immediate data");
+		free(data);
+		return;
+	}
+	t = task_new(c, bhs);
+	if (!t->write) {
+		free(data);
+		task_exec(t);
+		return;
+	}
+	t->wlen = edtl;
+	t->state = TASK_DATA_OUT;
+	if (edtl > MINISAN_MAX_XFER_BYTES) {
+		t->discard = true;
+	} else {
+		t->wbuf = xmalloc(edtl ? edtl : 1);
+		memcpy(t->wbuf, data, dsl);
+	}
+	free(data);
+	t->wgot = dsl;
+	/* RFC7143 11.3.1: F set means no unsolicited Data-Out follows;
+	 * otherwise up to FirstBurstLength may come (InitialR2T=No). */
+	if ((flags & ISCSI_FLAG_FINAL) || ps->initial_r2t)
+		t->unsol_end = dsl;
+	else
+		t->unsol_end = edtl < ps->first_burst_length ? edtl :
+		    ps->first_burst_length;
+	task_advance(c, t);
+}
+
+static struct iscsi_task *
+conn_find_task(struct conn *c, uint32_t itt)
+{
+	for (struct iscsi_task *t = c->tasks; t != NULL; t = t->next)
+		if (t->itt == itt)
+			return t;
+	return NULL;
+}
+
+static void
+data_out_error(struct conn *c, const uint8_t *bhs, const char *why)
+{
+	/* At ErrorRecoveryLevel 0 a broken data sequence cannot be
+	 * recovered within the connection (RFC7143 7.1.4). */
+	conn_log(c, "Data-Out ITT 0x%08x: %s", get_be32(bhs + BHS_ITT), why);
+	conn_reject(c, bhs, REJECT_PROTOCOL_ERROR);
+	c->close_after_flush = true;
+}
+
+void
+scsi_data_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data,
+    uint32_t dsl)
+{
+	uint32_t itt = get_be32(bhs + BHS_ITT), ttt = get_be32(bhs + BHS_TTT);
+	uint32_t off = get_be32(bhs + BHS_DATA_OFFSET);
+	uint32_t data_sn = get_be32(bhs + BHS_DATA_DATASN);
+	bool final = (bhs[BHS_FLAGS] & ISCSI_FLAG_FINAL) != 0;
+	struct iscsi_task *t = conn_find_task(c, itt);
+	uint32_t end;
+
+	if (t == NULL) {
+		struct held_pdu *h = session_find_held_cmd(c->sess, c, itt);
+
+		/* Data for a command held for its CmdSN turn waits with
+		 * it; data for an aborted task is dropped (RFC7143 4.2.3.x). */
+		if (h != NULL)
+			session_hold(c->sess, c, bhs, data, dsl, h->cmd_sn,
+			    true);
+		else
+			free(data);
+		return;
+	}
+	if (t->state != TASK_DATA_OUT) {
+		data_out_error(c, bhs, "no data expected");
+		goto out;
+	}
+	if (ttt == ISCSI_RESERVED_TAG)
+		end = t->unsol_end;
+	else if (t->r2t_out && ttt == t->ttt)
+		end = t->r2t_end;
+	else {
+		data_out_error(c, bhs, "unknown target transfer tag");
+		goto out;
+	}
+	/* RFC7143 11.7.4: DataSN counts the PDUs of each sequence; we
+	 * negotiate DataPDUInOrder so offsets must be contiguous. */
+	if (data_sn != t->data_sn) {
+		data_out_error(c, bhs, "DataSN out of order");
+		goto out;
+	}
+	if (off != t->wgot || dsl > end - t->wgot || (final &&
+	    off + dsl != end && ttt != ISCSI_RESERVED_TAG)) {
+		data_out_error(c, bhs, "buffer offset or length out of sequence");
+		goto out;
+	}
+	if (t->wbuf != NULL)
+		memcpy(t->wbuf + off, data, dsl);
+	t->wgot += dsl;
+	t->data_sn++;
+	if (final || t->wgot == end) {
+		if (ttt == ISCSI_RESERVED_TAG) {
+			/* the unsolicited burst may end early (F set) */
+			t->unsol_end = t->wgot;
+		} else {
+			t->r2t_out = false;
+		}
+		t->data_sn = 0;
+		task_advance(c, t);
+	}
+out:
+	free(data);
+}

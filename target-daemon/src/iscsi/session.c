@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Sessions: the table of live sessions, TSIH allocation, reference counts,
+ * the CmdSN window (RFC7143 4.2.2.1) and the session's connections. */
+#include "iscsi/conn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "limits_minisan.h"
+#include "util/xalloc.h"
+
+struct session *
+session_new(struct iscsi_server *srv)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+
+	s->srv = srv;
+	s->refs = 1;
+	/* RFC7143 11.12.6: TSIH 0 is reserved; allocate a non-zero tag not
+	 * in use. */
+	for (;;) {
+		struct session *o;
+
+		srv->next_tsih++;
+		if (srv->next_tsih == 0)
+			srv->next_tsih = 1;
+		for (o = srv->sessions; o != NULL; o = o->next)
+			if (o->tsih == srv->next_tsih)
+				break;
+		if (o == NULL)
+			break;
+	}
+	s->tsih = srv->next_tsih;
+	s->next = srv->sessions;
+	srv->sessions = s;
+	srv->nsessions++;
+	return s;
+}
+
+void
+session_get(struct session *s)
+{
+	s->refs++;
+}
+
+void
+session_put(struct session *s)
+{
+	struct session **pp;
+
+	if (--s->refs > 0)
+		return;
+	for (pp = &s->srv->sessions; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	s->srv->nsessions--;
+	if (s->target != NULL)
+		scsi_nexus_loss(&s->target->scsi, &s->nexus);
+	free(s);
+}
+
+struct session *
+session_find(struct iscsi_server *srv, const char *iname, const uint8_t *isid,
+    uint16_t tsih, const struct iscsi_target *tgt)
+{
+	for (struct session *s = srv->sessions; s != NULL; s = s->next) {
+		if (s->closing)
+			continue;
+		if (tsih != 0 && s->tsih != tsih)
+			continue;
+		if (memcmp(s->isid, isid, sizeof(s->isid)) != 0)
+			continue;
+		if (strcasecmp(s->initiator_name, iname) != 0)
+			continue;
+		if (s->target != tgt)
+			continue;
+		return s;
+	}
+	return NULL;
+}
+
+void
+session_add_conn(struct session *s, struct conn *c)
+{
+	session_get(s);
+	c->sess = s;
+	c->sess_next = s->conns;
+	s->conns = c;
+	s->nconns++;
+}
+
+void
+session_remove_conn(struct session *s, struct conn *c)
+{
+	for (struct conn **pp = &s->conns; *pp != NULL;
+	    pp = &(*pp)->sess_next) {
+		if (*pp == c) {
+			*pp = c->sess_next;
+			s->nconns--;
+			break;
+		}
+	}
+	/* RFC7143 6.3.6: at ErrorRecoveryLevel 0 the session ends with its
+	 * last connection. */
+	if (s->nconns == 0)
+		s->closing = true;
+}
+
+void
+session_close(struct session *s, const char *reason)
+{
+	session_get(s);
+	s->closing = true;
+	while (s->conns != NULL)
+		conn_close(s->conns, reason);
+	session_put(s);
+}
+
+struct iscsi_task *
+session_find_task(struct session *s, uint32_t itt)
+{
+	for (struct conn *c = s->conns; c != NULL; c = c->sess_next)
+		for (struct iscsi_task *t = c->tasks; t != NULL; t = t->next)
+			if (t->itt == itt)
+				return t;
+	return NULL;
+}
+
+void
+session_update_window(struct session *s)
+{
+	uint32_t room = s->ntasks < MINISAN_CMD_WINDOW ?
+	    MINISAN_CMD_WINDOW - s->ntasks : 1;
+	uint32_t max = s->exp_cmd_sn + room - 1;
+
+	/* RFC7143 4.2.2.1: MaxCmdSN never moves backwards. */
+	if (sn_lt(s->max_cmd_sn, max))
+		s->max_cmd_sn = max;
+}
+
+enum cmdsn_verdict
+session_check_cmdsn(struct session *s, const uint8_t *bhs)
+{
+	uint32_t cmd_sn = get_be32(bhs + BHS_CMD_CMDSN);
+
+	/* RFC7143 4.2.2.1: immediate PDUs do not advance CmdSN. */
+	if (pdu_is_immediate(bhs))
+		return CMDSN_NOW;
+	/* "...the target MUST silently ignore any non-immediate command
+	 * outside of this range or non-immediate duplicates within the
+	 * range." */
+	if (sn_lt(cmd_sn, s->exp_cmd_sn) || sn_lt(s->max_cmd_sn, cmd_sn))
+		return CMDSN_DROP;
+	if (cmd_sn != s->exp_cmd_sn)
+		return CMDSN_HOLD;
+	s->exp_cmd_sn++;
+	return CMDSN_NOW;
+}
+
+bool
+session_hold(struct session *s, struct conn *c, const uint8_t *bhs,
+    uint8_t *data, uint32_t dsl, uint32_t cmd_sn, bool data_out)
+{
+	struct held_pdu *h, **pp;
+
+	/* Commands are bounded by the CmdSN window; their Data-Out by
+	 * FirstBurstLength each. Count both against twice the window. */
+	if (s->nheld >= 2 * MINISAN_CMD_WINDOW) {
+		free(data);
+		return false;
+	}
+	h = xcalloc(1, sizeof(*h));
+	h->conn = c;
+	memcpy(h->bhs, bhs, ISCSI_BHS_LEN);
+	h->data = data;
+	h->dsl = dsl;
+	h->cmd_sn = cmd_sn;
+	h->data_out = data_out;
+	for (pp = &s->held; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = h;
+	s->nheld++;
+	return true;
+}
+
+struct held_pdu *
+session_find_held_cmd(struct session *s, const struct conn *c, uint32_t itt)
+{
+	for (struct held_pdu *h = s->held; h != NULL; h = h->next)
+		if (!h->data_out && h->conn == c &&
+		    pdu_opcode(h->bhs) == ISCSI_OP_SCSI_CMD &&
+		    get_be32(h->bhs + BHS_ITT) == itt)
+			return h;
+	return NULL;
+}
+
+/* Unlinks and returns the first held PDU matching the predicate. */
+static struct held_pdu *
+held_take(struct session *s, uint32_t cmd_sn, bool data_out)
+{
+	for (struct held_pdu **pp = &s->held; *pp != NULL;
+	    pp = &(*pp)->next) {
+		struct held_pdu *h = *pp;
+
+		if (h->cmd_sn == cmd_sn && h->data_out == data_out) {
+			*pp = h->next;
+			s->nheld--;
+			return h;
+		}
+	}
+	return NULL;
+}
+
+void
+session_run_held(struct session *s)
+{
+	struct held_pdu *h;
+
+	if (s->draining || s->held == NULL)
+		return;
+	s->draining = true;
+	session_get(s);
+	while (!s->closing && (h = held_take(s, s->exp_cmd_sn, false))) {
+		uint32_t sn = h->cmd_sn;
+		struct held_pdu *d;
+
+		conn_dispatch(h->conn, h->bhs, h->data, h->dsl);
+		free(h);
+		/* then the Data-Out that followed the command */
+		while ((d = held_take(s, sn, true)) != NULL) {
+			conn_dispatch(d->conn, d->bhs, d->data, d->dsl);
+			free(d);
+		}
+	}
+	s->draining = false;
+	session_put(s);
+}
+
+void
+session_drop_held(struct session *s, const struct conn *c)
+{
+	struct held_pdu **pp = &s->held;
+
+	while (*pp != NULL) {
+		struct held_pdu *h = *pp;
+
+		if (h->conn == c) {
+			*pp = h->next;
+			s->nheld--;
+			free(h->data);
+			free(h);
+		} else {
+			pp = &h->next;
+		}
+	}
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Every hard limit of minisand in one place. Wire-supplied sizes are checked
+ * against these (or against negotiated values) before anything is allocated. */
+#ifndef MINISAN_LIMITS_MINISAN_H
+#define MINISAN_LIMITS_MINISAN_H
+
+/* RFC7143 13.12: MaxRecvDataSegmentLength range is 512 to 2^24-1. */
+#define ISCSI_DSL_MIN 512u
+#define ISCSI_DSL_MAX 16777215u
+/* What minisand declares as its own MaxRecvDataSegmentLength by default. */
+#define MINISAN_DEFAULT_MAX_RECV_DSL 262144u
+/* Upper bound for MaxBurstLength / FirstBurstLength we accept. */
+#define MINISAN_MAX_BURST 16777215u
+/* Largest single SCSI data transfer (VPD B0 MAXIMUM TRANSFER LENGTH). */
+#define MINISAN_MAX_XFER_BYTES (8u * 1024 * 1024)
+/* Login / Text key=value data accumulated across continued PDUs. */
+#define MINISAN_MAX_TEXT_BYTES 65536u
+/* Number of key=value pairs accepted in one text exchange. */
+#define MINISAN_MAX_TEXT_KEYS 256u
+/* RFC7143 6.1: key names are at most 63 bytes; values at most 8192 (255
+ * for most keys, enforced by the key table). */
+#define ISCSI_KEY_NAME_MAX 63u
+#define ISCSI_TEXT_VALUE_MAX 8192u
+/* RFC7143 4.2.7.1: iSCSI names are at most 223 bytes. */
+#define ISCSI_NAME_MAX 223u
+/* CmdSN window: commands a session may have outstanding. */
+#define MINISAN_CMD_WINDOW 128u
+#define MINISAN_MAX_LUNS_PER_TARGET 256u
+#define MINISAN_MAX_TARGETS 1024u
+#define MINISAN_MAX_PORTALS 64u
+#define MINISAN_MAX_CONNECTIONS 1024u
+#define MINISAN_MAX_SESSIONS 512u
+#define MINISAN_MAX_CONNS_PER_SESSION 8u
+/* I_T nexuses each LUN tracks unit attentions for (least recent evicted). */
+#define MINISAN_MAX_NEXUS_PER_LUN 256u
+/* Unit attention conditions queued per I_T nexus per LUN (oldest dropped). */
+#define MINISAN_MAX_UA_PER_NEXUS 4u
+/* Seconds a connection may spend in the login phase. */
+#define MINISAN_LOGIN_TIMEOUT_SEC 15
+/* Seconds of silence before a NOP-In ping, and seconds to wait for its answer. */
+#define MINISAN_NOP_INTERVAL_SEC 10
+#define MINISAN_NOP_TIMEOUT_SEC 30
+/* Configuration file: largest file read, longest single token (a quoted
+ * string or bare word; paths up to PATH_MAX - 1). */
+#define MINISAN_CONF_FILE_MAX (1024u * 1024)
+#define MINISAN_CONF_STRING_MAX 4095u
+/* RFC7143 13.6 TargetAlias: text value of at most 255 bytes (6.1). */
+#define ISCSI_ALIAS_MAX 255u
+/* LUN serial number (SPC-4 7.8.16 VPD 0x80 PRODUCT SERIAL NUMBER). */
+#define MINISAN_SERIAL_MAX 64u
+
+/* Backing-store I/O worker threads per engine (bs_engine_new). */
+#define MINISAN_MAX_BS_THREADS 64
+
+#endif

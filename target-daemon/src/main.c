@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* minisand: flags, configuration, daemonising, signals and wiring of the
+ * event loop, backing stores, SCSI devices and iSCSI portals. No protocol
+ * logic lives here. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "bs/bs.h"
+#include "conf/conf.h"
+#include "core/evloop.h"
+#include "iscsi/server.h"
+#include "limits_minisan.h"
+#include "scsi/scsi.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define MINISAN_VERSION "0.1"
+#define DEFAULT_CONF "/etc/minisan/minisan.conf"
+#define BS_THREADS 4
+
+struct daemon_state {
+	struct evloop *loop;
+	struct bs_engine *engine;
+	struct evloop_watch engine_watch;
+	struct evloop_watch signal_watch;
+	struct iscsi_server srv;
+	struct conf *conf;
+	const char *conf_path;
+	struct bs **stores;
+	size_t nstores;
+	int exit_code;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: minisand [-f] [-v] [-t] [-c FILE]\n"
+	    "       minisand --listen ADDR:PORT --target IQN --lun PATH "
+	    "[--lun PATH ...] [-f] [-v]\n"
+	    "\n"
+	    "  -c FILE            configuration file (default %s)\n"
+	    "  -t                 check the configuration and exit\n"
+	    "  -f                 stay in the foreground, log to stderr\n"
+	    "  -v                 verbose (debug) logging\n"
+	    "  --listen ADDR:PORT quick mode: portal (repeatable; [::1]:3260 "
+	    "for IPv6)\n"
+	    "  --target IQN       quick mode: the target's name\n"
+	    "  --lun PATH         quick mode: a LUN (file or block device); "
+	    "LUNs are\n"
+	    "                     numbered 0, 1, ... in order\n"
+	    "  --version          print the version and exit\n",
+	    DEFAULT_CONF);
+}
+
+/* FNV-1a: a stable 60-bit identifier per target name and LUN, so that a
+ * LUN keeps its VPD 0x83 identity across restarts. */
+static uint64_t
+lun_naa_id(const char *target, uint32_t lun)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const char *p = target; *p != '\0'; p++) {
+		h ^= (uint8_t)*p;
+		h *= 0x100000001b3ull;
+	}
+	for (int i = 0; i < 4; i++) {
+		h ^= (uint8_t)(lun >> (8 * i));
+		h *= 0x100000001b3ull;
+	}
+	/* SPC-4 7.8.6.6: NAA 3h, locally assigned */
+	return (0x3ull << 60) | (h & 0x0fffffffffffffffull);
+}
+
+static void
+build_limits(const struct conf *cf, struct param_limits *lim)
+{
+	param_limits_default(lim);
+	if (cf->max_recv_dsl != 0)
+		lim->max_recv_dsl = cf->max_recv_dsl;
+	if (cf->max_burst_length != 0)
+		lim->max_burst_length = cf->max_burst_length;
+	if (cf->first_burst_length != 0)
+		lim->first_burst_length = cf->first_burst_length;
+	lim->allow_digests = cf->allow_digests != 0;
+	lim->immediate_data = cf->immediate_data != 0;
+	lim->initial_r2t = cf->initial_r2t != 0;
+	/* one R2T at a time: Data-Out arrives in order (scsi_cmd.c) */
+	lim->max_outstanding_r2t = 1;
+}
+
+static int
+build_target(struct daemon_state *d, const struct conf_target *ct,
+    struct iscsi_target **out, char *err, size_t errlen)
+{
+	struct iscsi_target *t = xcalloc(1, sizeof(*t));
+	uint32_t nluns = 0;
+
+	t->name = xstrdup(ct->name);
+	t->alias = ct->alias ? xstrdup(ct->alias) : NULL;
+	t->scsi.name = t->name;
+	for (size_t i = 0; i < ct->nluns; i++)
+		if (ct->luns[i].id + 1 > nluns)
+			nluns = ct->luns[i].id + 1;
+	t->scsi.luns = xcalloc(nluns ? nluns : 1, sizeof(*t->scsi.luns));
+	t->scsi.nluns = nluns;
+	*out = t;
+	for (size_t i = 0; i < ct->nluns; i++) {
+		const struct conf_lun *cl = &ct->luns[i];
+		struct scsi_lun_params lp = { 0 };
+		char msg[CONF_ERR_MAX];
+		struct bs *bs;
+		int rc;
+
+		rc = bs_open(d->engine, cl->path, cl->readonly, &bs, msg,
+		    sizeof(msg));
+		if (rc < 0) {
+			snprintf(err, errlen, "target %s LUN %u: %s", ct->name,
+			    cl->id, msg);
+			return rc;
+		}
+		d->stores = xrealloc(d->stores, (d->nstores + 1) *
+		    sizeof(*d->stores));
+		d->stores[d->nstores++] = bs;
+		lp.block_size = cl->block_size;
+		lp.readonly = cl->readonly;
+		lp.removable = cl->removable;
+		lp.serial = cl->serial;
+		lp.naa_id = lun_naa_id(ct->name, cl->id);
+		t->scsi.luns[cl->id] = scsi_lun_new(bs, &lp, msg, sizeof(msg));
+		if (t->scsi.luns[cl->id] == NULL) {
+			snprintf(err, errlen, "target %s LUN %u (%s): %s",
+			    ct->name, cl->id, cl->path, msg);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int
+build_server(struct daemon_state *d, char *err, size_t errlen)
+{
+	const struct conf *cf = d->conf;
+	struct iscsi_server *srv = &d->srv;
+
+	srv->loop = d->loop;
+	srv->tpgt = cf->tpgt ? cf->tpgt : 1;
+	build_limits(cf, &srv->limits);
+	srv->targets = xcalloc(cf->ntargets ? cf->ntargets : 1,
+	    sizeof(*srv->targets));
+	for (size_t i = 0; i < cf->ntargets; i++) {
+		int rc = build_target(d, &cf->targets[i], &srv->targets[i],
+		    err, errlen);
+
+		srv->ntargets = i + 1;
+		if (rc < 0)
+			return rc;
+	}
+	srv->portals = xcalloc(cf->nportals ? cf->nportals : 1,
+	    sizeof(*srv->portals));
+	srv->nportals = cf->nportals;
+	for (size_t i = 0; i < cf->nportals; i++) {
+		snprintf(srv->portals[i].host, sizeof(srv->portals[i].host),
+		    "%s", cf->portals[i].host);
+		srv->portals[i].port = cf->portals[i].port;
+		srv->portals[i].watch.fd = -1;
+	}
+	return 0;
+}
+
+static void
+free_server(struct daemon_state *d)
+{
+	struct iscsi_server *srv = &d->srv;
+
+	for (size_t i = 0; i < srv->ntargets; i++) {
+		struct iscsi_target *t = srv->targets[i];
+
+		if (t == NULL)
+			continue;
+		for (uint32_t l = 0; l < t->scsi.nluns; l++)
+			scsi_lun_free(t->scsi.luns[l]);
+		free(t->scsi.luns);
+		free(t->name);
+		free(t->alias);
+		free(t);
+	}
+	free(srv->targets);
+	free(srv->portals);
+	for (size_t i = 0; i < d->nstores; i++)
+		bs_close(d->stores[i]);
+	free(d->stores);
+}
+
+static void
+engine_ready(struct evloop_watch *w, uint32_t events)
+{
+	(void)events;
+	bs_engine_complete(w->arg);
+}
+
+static void
+flush_stores(struct daemon_state *d)
+{
+	for (size_t i = 0; i < d->nstores; i++) {
+		int rc = bs_flush_now(d->stores[i]);
+
+		if (rc < 0)
+			log_warnx("%s: flush: %s", bs_path(d->stores[i]),
+			    strerror(-rc));
+	}
+}
+
+static void
+signal_ready(struct evloop_watch *w, uint32_t events)
+{
+	struct daemon_state *d = w->arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			log_warnx("SIGHUP: configuration reload is not "
+			    "supported yet; restart minisand to apply "
+			    "changes");
+			break;
+		case SIGINT:
+		case SIGTERM:
+			log_info("signal %u: shutting down", si.ssi_signo);
+			iscsi_server_shutdown(&d->srv);
+			evloop_stop(d->loop);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int
+setup_signals(struct daemon_state *d)
+{
+	sigset_t set;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d->signal_watch.fd = fd;
+	d->signal_watch.cb = signal_ready;
+	d->signal_watch.arg = d;
+	return evloop_add(d->loop, &d->signal_watch, EPOLLIN);
+}
+
+static void
+daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		fatal("fork");
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		fatal("setsid");
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+enum long_opt {
+	OPT_LISTEN = 256,
+	OPT_TARGET,
+	OPT_LUN,
+	OPT_VERSION,
+};
+
+/* Parses argv into a configuration (file or quick mode). Exits on usage
+ * errors. */
+static struct conf *
+parse_args(int argc, char **argv, int *foreground, int *verbose,
+    int *check_only, const char **conf_path)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "target", required_argument, NULL, OPT_TARGET },
+		{ "lun", required_argument, NULL, OPT_LUN },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct conf *quick = conf_new();
+	struct conf_target *qt = NULL;
+	const char *target = NULL;
+	char **luns = xcalloc((size_t)argc, sizeof(*luns));
+	size_t nluns = 0;
+	char err[CONF_ERR_MAX];
+	int ch, quick_mode = 0;
+
+	while ((ch = getopt_long(argc, argv, "c:ftvh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			*conf_path = optarg;
+			break;
+		case 'f':
+			*foreground = 1;
+			break;
+		case 't':
+			*check_only = 1;
+			break;
+		case 'v':
+			(*verbose)++;
+			break;
+		case OPT_LISTEN:
+			quick_mode = 1;
+			if (conf_add_portal(quick, optarg, 0, err,
+			    sizeof(err)) < 0) {
+				fprintf(stderr, "minisand: --listen %s: %s\n",
+				    optarg, err);
+				exit(2);
+			}
+			break;
+		case OPT_TARGET:
+			quick_mode = 1;
+			target = optarg;
+			break;
+		case OPT_LUN:
+			quick_mode = 1;
+			luns[nluns++] = optarg;
+			break;
+		case OPT_VERSION:
+			printf("minisand %s\n", MINISAN_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "minisand: unexpected argument '%s'\n",
+		    argv[optind]);
+		exit(2);
+	}
+	if (!quick_mode) {
+		free(luns);
+		conf_free(quick);
+		return NULL;
+	}
+	if (*conf_path != NULL) {
+		fprintf(stderr, "minisand: -c cannot be combined with "
+		    "--listen/--target/--lun\n");
+		exit(2);
+	}
+	if (target == NULL || nluns == 0 || quick->nportals == 0) {
+		fprintf(stderr, "minisand: quick mode needs --listen, "
+		    "--target and at least one --lun\n");
+		exit(2);
+	}
+	qt = conf_add_target(quick, target, 0);
+	for (size_t i = 0; i < nluns; i++)
+		conf_add_lun(qt, (uint32_t)i, luns[i], 0);
+	free(luns);
+	return quick;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon_state d = { 0 };
+	int foreground = 0, verbose = 0, check_only = 0, rc;
+	char err[CONF_ERR_MAX * 2 + 64]; /* room for a nested message */
+
+	d.conf = parse_args(argc, argv, &foreground, &verbose, &check_only,
+	    &d.conf_path);
+	if (d.conf == NULL) {
+		if (d.conf_path == NULL)
+			d.conf_path = DEFAULT_CONF;
+		if (conf_parse_file(d.conf_path, &d.conf, err,
+		    sizeof(err)) < 0) {
+			fprintf(stderr, "minisand: %s\n", err);
+			return 1;
+		}
+	}
+	if (conf_verify(d.conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "minisand: %s\n", err);
+		return 1;
+	}
+	if (check_only) {
+		printf("configuration OK\n");
+		conf_free(d.conf);
+		return 0;
+	}
+	log_init(1, verbose);
+	d.loop = evloop_new();
+	if (d.loop == NULL)
+		fatal("epoll");
+	if (setup_signals(&d) < 0)
+		fatal("signals");
+	d.engine = bs_engine_new(BS_THREADS, err, sizeof(err));
+	if (d.engine == NULL)
+		fatalx("%s", err);
+	d.engine_watch.fd = bs_engine_fd(d.engine);
+	d.engine_watch.cb = engine_ready;
+	d.engine_watch.arg = d.engine;
+	if (evloop_add(d.loop, &d.engine_watch, EPOLLIN) < 0)
+		fatal("epoll");
+	if (build_server(&d, err, sizeof(err)) < 0)
+		fatalx("%s", err);
+	if (iscsi_server_listen(&d.srv, err, sizeof(err)) < 0)
+		fatalx("%s", err);
+	if (evloop_set_tick(d.loop, 1000, iscsi_server_tick, &d.srv) < 0)
+		fatal("timerfd");
+	if (!foreground) {
+		daemonize();
+		log_init(0, verbose);
+	}
+	for (size_t i = 0; i < d.srv.nportals; i++)
+		log_info("listening on %s%s%s:%u",
+		    strchr(d.srv.portals[i].host, ':') ? "[" : "",
+		    d.srv.portals[i].host,
+		    strchr(d.srv.portals[i].host, ':') ? "]" : "",
+		    d.srv.portals[i].port);
+	for (size_t i = 0; i < d.srv.ntargets; i++)
+		log_info("target %s: %u LUN slot(s)", d.srv.targets[i]->name,
+		    d.srv.targets[i]->scsi.nluns);
+	log_info("minisand %s ready", MINISAN_VERSION);
+	rc = evloop_run(d.loop);
+	if (rc < 0)
+		log_warnx("event loop: %s", strerror(-rc));
+	/* queued writes are carried out before the workers stop */
+	bs_engine_free(d.engine);
+	flush_stores(&d);
+	free_server(&d);
+	evloop_free(d.loop);
+	conf_free(d.conf);
+	log_info("stopped");
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Unit tests for the backing-store engine and the file store: synchronous
+ * and threaded engines, data round trips checked against the file itself,
+ * FUA, flush, size, read-only stores and refused paths. Scratch files live
+ * in /dev/shm and are removed at exit.
+ * Set MINISAN_TEST_BLKDEV=/dev/xxx to also check a block device (opened
+ * read-only; nothing is written). */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bs/bs.h"
+
+#define SCRATCH_MAX 32
+
+static char scratch[SCRATCH_MAX][64];
+static int nscratch;
+
+static void
+scratch_cleanup(void)
+{
+	for (int i = 0; i < nscratch; i++)
+		if (unlink(scratch[i]) < 0 && errno == EISDIR)
+			rmdir(scratch[i]);
+}
+
+/* Returns a fresh unique path under /dev/shm, removed at exit. */
+static const char *
+scratch_path(void)
+{
+	static int registered;
+	char *p;
+
+	if (!registered) {
+		atexit(scratch_cleanup);
+		registered = 1;
+	}
+	REQUIRE(nscratch < SCRATCH_MAX);
+	p = scratch[nscratch++];
+	snprintf(p, sizeof(scratch[0]), "/dev/shm/minisan-test-bs.%ld.%d",
+	    (long)getpid(), nscratch);
+	unlink(p);
+	return p;
+}
+
+/* Creates a scratch file of size bytes, every byte equal to fill. */
+static const char *
+scratch_file(size_t size, int fill)
+{
+	const char *path = scratch_path();
+	unsigned char *buf = malloc(size ? size : 1);
+	int fd;
+
+	REQUIRE(buf != NULL);
+	memset(buf, fill, size);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	REQUIRE(fd >= 0);
+	REQUIRE(write(fd, buf, size) == (ssize_t)size);
+	close(fd);
+	free(buf);
+	return path;
+}
+
+/* Reads len bytes at off straight from the file, bypassing the store. */
+static void
+file_pread(const char *path, void *buf, size_t len, off_t off)
+{
+	int fd = open(path, O_RDONLY);
+
+	REQUIRE(fd >= 0);
+	REQUIRE(pread(fd, buf, len, off) == (ssize_t)len);
+	close(fd);
+}
+
+static void
+pattern(unsigned char *buf, size_t len, unsigned seed)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (unsigned char)((i * 31 + seed * 7 + (i >> 8)) ^ seed);
+}
+
+/* Completion count shared by the tests through io->arg. */
+struct tally {
+	int ndone;
+};
+
+static void
+count_done(struct bs_io *io)
+{
+	struct tally *t = io->arg;
+
+	t->ndone++;
+}
+
+static void
+io_setup(struct bs_io *io, enum bs_op op, uint64_t off, void *buf,
+    size_t len, struct tally *t)
+{
+	memset(io, 0, sizeof(*io));
+	io->op = op;
+	io->offset = off;
+	io->buf = buf;
+	io->len = len;
+	io->result = 12345; /* must be overwritten */
+	io->done = count_done;
+	io->arg = t;
+}
+
+/* Polls the engine's eventfd and completes until t->ndone reaches want
+ * (or 5 s pass without progress). */
+static void
+wait_done(struct bs_engine *eng, struct tally *t, int want)
+{
+	struct pollfd pfd = { .fd = bs_engine_fd(eng), .events = POLLIN };
+
+	while (t->ndone < want) {
+		int n = poll(&pfd, 1, 5000);
+
+		REQUIRE(n >= 0 || errno == EINTR);
+		REQUIRE(n != 0);
+		if (n > 0)
+			bs_engine_complete(eng);
+	}
+}
+
+/* One synchronous I/O; returns io.result. */
+static ssize_t
+sync_io(struct bs *bs, enum bs_op op, int fua, uint64_t off, void *buf,
+    size_t len)
+{
+	struct tally t = { 0 };
+	struct bs_io io;
+
+	io_setup(&io, op, off, buf, len, &t);
+	io.fua = fua;
+	bs_submit(bs, &io);
+	CHECK_EQ_INT(t.ndone, 1);
+	return io.result;
+}
+
+TEST(sync_engine_roundtrip)
+{
+	char err[256] = "";
+	unsigned char wbuf[8192], rbuf[8192], disk[8192];
+	struct bs_engine *eng = bs_engine_new(0, err, sizeof(err));
+	const char *path = scratch_file(65536, 0xee);
+	struct tally t = { 0 };
+	struct bs_io io;
+	struct bs *bs;
+
+	REQUIRE(eng != NULL);
+	CHECK_EQ_INT(bs_engine_fd(eng), -1);
+	REQUIRE(bs_open(eng, path, 0, &bs, err, sizeof(err)) == 0);
+	CHECK_EQ_STR(bs_path(bs), path);
+	CHECK_EQ_INT(bs_is_readonly(bs), 0);
+	CHECK_EQ_INT(bs_device_block_size(bs), 0);
+
+	pattern(wbuf, sizeof(wbuf), 1);
+	io_setup(&io, BS_OP_WRITE, 4096, wbuf, sizeof(wbuf), &t);
+	bs_submit(bs, &io);
+	/* done() ran inside bs_submit */
+	CHECK_EQ_INT(t.ndone, 1);
+	CHECK_EQ_INT(io.result, sizeof(wbuf));
+	CHECK(io.bs == bs);
+	bs_engine_complete(eng); /* no-op for a synchronous engine */
+	CHECK_EQ_INT(t.ndone, 1);
+
+	file_pread(path, disk, sizeof(disk), 4096);
+	CHECK_EQ_MEM(disk, wbuf, sizeof(wbuf));
+	/* bytes around the write are untouched */
+	file_pread(path, disk, 2, 4095);
+	CHECK_EQ_INT(disk[0], 0xee);
+	file_pread(path, disk, 1, 4096 + 8192);
+	CHECK_EQ_INT(disk[0], 0xee);
+
+	memset(rbuf, 0, sizeof(rbuf));
+	CHECK_EQ_INT(sync_io(bs, BS_OP_READ, 0, 4096, rbuf, sizeof(rbuf)),
+	    sizeof(rbuf));
+	CHECK_EQ_MEM(rbuf, wbuf, sizeof(wbuf));
+	/* a read straddling old and new data */
+	CHECK_EQ_INT(sync_io(bs, BS_OP_READ, 0, 4000, rbuf, 200), 200);
+	for (int i = 0; i < 96; i++)
+		CHECK_EQ_INT(rbuf[i], 0xee);
+	CHECK_EQ_MEM(rbuf + 96, wbuf, 104);
+	/* zero-length I/O transfers nothing */
+	CHECK_EQ_INT(sync_io(bs, BS_OP_READ, 0, 0, rbuf, 0), 0);
+
+	bs_close(bs);
+	bs_engine_free(eng);
+}
+
+TEST(threaded_engine_roundtrip)
+{
+	enum { N = 48, SZ = 4096 };
+	static unsigned char wbuf[N][SZ], rbuf[N][SZ], disk[SZ];
+	char err[256] = "";
+	struct bs_engine *eng = bs_engine_new(3, err, sizeof(err));
+	const char *path = scratch_file((size_t)N * SZ, 0);
+	struct tally t = { 0 };
+	struct bs_io io[N];
+	struct bs *bs;
+	int fd;
+
+	REQUIRE(eng != NULL);
+	fd = bs_engine_fd(eng);
+	REQUIRE(fd >= 0);
+	CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	REQUIRE(bs_open(eng, path, 0, &bs, err, sizeof(err)) == 0);
+
+	/* blocks written in a scrambled order, with and without FUA */
+	for (int i = 0; i < N; i++) {
+		int blk = (i * 7) % N;
+
+		pattern(wbuf[blk], SZ, (unsigned)blk + 100);
+		io_setup(&io[i], BS_OP_WRITE, (uint64_t)blk * SZ, wbuf[blk],
+		    SZ, &t);
+		io[i].fua = i & 1;
+		bs_submit(bs, &io[i]);
+	}
+	wait_done(eng, &t, N);
+	CHECK_EQ_INT(t.ndone, N);
+	for (int i = 0; i < N; i++)
+		CHECK_EQ_INT(io[i].result, SZ);
+	for (int blk = 0; blk < N; blk++) {
+		file_pread(path, disk, SZ, (off_t)blk * SZ);
+		CHECK_EQ_MEM(disk, wbuf[blk], SZ);
+	}
+
+	t.ndone = 0;
+	for (int i = 0; i < N; i++) {
+		io_setup(&io[i], BS_OP_READ, (uint64_t)i * SZ, rbuf[i], SZ,
+		    &t);
+		bs_submit(bs, &io[i]);
+	}
+	wait_done(eng, &t, N);
+	for (int i = 0; i < N; i++) {
+		CHECK_EQ_INT(io[i].result, SZ);
+		CHECK_EQ_MEM(rbuf[i], wbuf[i], SZ);
+	}
+	/* nothing left: a further complete() calls nothing */
+	bs_engine_complete(eng);
+	CHECK_EQ_INT(t.ndone, N);
+
+	bs_close(bs);
+	bs_engine_free(eng);
+}
+
+/* With one worker, I/O finishes in submission order and done() must be
+ * called in that same order. */
+static int fifo_seq[16], fifo_n;
+
+static void
+fifo_done(struct bs_io *io)
+{
+	fifo_seq[fifo_n++] = (int)io->offset / 512;
+}
+
+TEST(threaded_engine_completes_in_fifo_order)
+{
+	char err[256] = "";
+	unsigned char buf[16][512];
+	struct bs_engine *eng = bs_engine_new(1, err, sizeof(err));
+	const char *path = scratch_file(16 * 512, 0x5a);
+	struct pollfd pfd;
+	struct bs_io io[16];
+	struct bs *bs;
+
+	REQUIRE(eng != NULL);
+	REQUIRE(bs_open(eng, path, 0, &bs, err, sizeof(err)) == 0);
+	fifo_n = 0;
+	for (int i = 0; i < 16; i++) {
+		memset(&io[i], 0, sizeof(io[i]));
+		io[i].op = BS_OP_READ;
+		io[i].offset = (uint64_t)i * 512;
+		io[i].buf = buf[i];
+		io[i].len = 512;
+		io[i].done = fifo_done;
+		bs_submit(bs, &io[i]);
+	}
+	pfd.fd = bs_engine_fd(eng);
+	pfd.events = POLLIN;
+	while (fifo_n < 16) {
+		REQUIRE(poll(&pfd, 1, 5000) > 0);
+		bs_engine_complete(eng);
+	}
+	for (int i = 0; i < 16; i++) {
+		CHECK_EQ_INT(fifo_seq[i], i);
+		CHECK_EQ_INT(io[i].result, 512);
+		CHECK_EQ_INT(buf[i][0], 0x5a);
+		CHECK_EQ_INT(buf[i][511], 0x5a);
+	}
+	bs_close(bs);
+	bs_engine_free(eng);
+}
+
+TEST(fua_write_and_flush)
+{
+	char err[256] = "";
+	unsigned char wbuf[3000], disk[3000];
+	struct bs_engine *eng = bs_engine_new(0, err, sizeof(err));
+	const char *path = scratch_file(16384, 0);
+	struct bs *bs;
+
+	REQUIRE(eng != NULL);
+	REQUIRE(bs_open(eng, path, 0, &bs, err, sizeof(err)) == 0);
+	pattern(wbuf, sizeof(wbuf), 9);
+	/* unaligned offset and length on purpose */
+	CHECK_EQ_INT(sync_io(bs, BS_OP_WRITE, 1, 777, wbuf, sizeof(wbuf)),
+	    sizeof(wbuf));
+	file_pread(path, disk, sizeof(disk), 777);
+	CHECK_EQ_MEM(disk, wbuf, sizeof(wbuf));
+	CHECK_EQ_INT(sync_io(bs, BS_OP_FLUSH, 0, 0, NULL, 0), 0);
+	/* a write past the end extends a regular file */
+	CHECK_EQ_INT(sync_io(bs, BS_OP_WRITE, 1, 16384, wbuf, 100), 100);
+	CHECK_EQ_INT(bs_size(bs), 16484);
+	bs_close(bs);
+	bs_engine_free(eng);
+}
+
+TEST(size_is_reread)
+{
+	char err[256] = "";
+	struct bs_engine *eng = bs_engine_new(0, err, sizeof(err));
+	const char *path = scratch_file(65536, 0);
+	struct bs *bs;
+
+	REQUIRE(eng != NULL);
+	REQUIRE(bs_open(eng, path, 1, &bs, err, sizeof(err)) == 0);
+	CHECK_EQ_INT(bs_size(bs), 65536);
+	REQUIRE(truncate(path, 1 << 20) == 0);
+	CHECK_EQ_INT(bs_size(bs), 1 << 20);
+	REQUIRE(truncate(path, 512) == 0);
+	CHECK_EQ_INT(bs_size(bs), 512);
+	bs_close(bs);
+	bs_engine_free(eng);
+}
+
+TEST(read_beyond_eof_is_short)
+{
+	char err[256] = "";
+	unsigned char buf[8192];
+	struct bs_engine *eng = bs_engine_new(0, err, sizeof(err));
+	const char *path = scratch_file(4096, 0x11);
+	struct bs *bs;
+
+	REQUIRE(eng != NULL);
+	REQUIRE(bs_open(eng, path, 0, &bs, err, sizeof(err)) == 0);
+	memset(buf, 0x77, sizeof(buf));
+	CHECK_EQ_INT(sync_io(bs, BS_OP_READ, 0, 2048, buf, sizeof(buf)),
+	    2048);
+	CHECK_EQ_INT(buf[0], 0x11);
+	CHECK_EQ_INT(buf[2047], 0x11);
+	CHECK_EQ_INT(buf[2048], 0x77); /* nothing invented past the size */
+	CHECK_EQ_INT(sync_io(bs, BS_OP_READ, 0, 100000, buf, 512), 0);
+	/* offsets that would overflow off_t are rejected */
+	CHECK_EQ_INT(sync_io(bs, BS_OP_READ, 0, UINT64_MAX - 10, buf, 512),
+	    -EINVAL);
+	bs_close(bs);
+	bs_engine_free(eng);
+}
+
+TEST(readonly_store_refuses_writes)
+{
+	char err[256] = "";
+	unsigned char buf[4096], disk[4096];
+	struct bs_engine *eng = bs_engine_new(0, err, sizeof(err));
+	const char *path = scratch_file(8192, 0x33);
+	struct bs *bs;
+	ssize_t r;
+
+	REQUIRE(eng != NULL);
+	REQUIRE(bs_open(eng, path, 1, &bs, err, sizeof(err)) == 0);
+	CHECK_EQ_INT(bs_is_readonly(bs), 1);
+	memset(buf, 0x44, sizeof(buf));
+	r = sync_io(bs, BS_OP_WRITE, 0, 0, buf, sizeof(buf));
+	CHECK(r < 0);
+	CHECK_EQ_INT(r, -EBADF);
+	r = sync_io(bs, BS_OP_WRITE, 1, 0, buf, sizeof(buf));
+	CHECK(r < 0);
+	CHECK_EQ_INT(r, -EBADF);
+	file_pread(path, disk, sizeof(disk), 0);
+	for (size_t i = 0; i < sizeof(disk); i++)
+		if (disk[i] != 0x33) {
+			CHECK_EQ_INT(disk[i], 0x33);
+			break;
+		}
+	CHECK_EQ_INT(sync_io(bs, BS_OP_READ, 0, 4096, buf, 4096), 4096);
+	CHECK_EQ_INT(buf[0], 0x33);
+	bs_close(bs);
+	bs_engine_free(eng);
+}
+
+TEST(missing_file_names_path)
+{
+	char err[256] = "", want[256];
+	const char *path = scratch_path(); /* never created */
+	struct bs_engine *eng = bs_engine_new(0, err, sizeof(err));
+	struct bs *bs = (struct bs *)&err; /* must be reset to NULL */
+
+	REQUIRE(eng != NULL);
+	CHECK_EQ_INT(bs_open(eng, path, 0, &bs, err, sizeof(err)), -ENOENT);
+	CHECK(bs == NULL);
+	snprintf(want, sizeof(want), "%s: No such file or directory", path);
+	CHECK_EQ_STR(err, want);
+	bs_engine_free(eng);
+}
+
+TEST(directory_and_special_files_refused)
+{
+	char err[256] = "";
+	const char *dir = scratch_path(), *fifo = scratch_path();
+	struct bs_engine *eng = bs_engine_new(0, err, sizeof(err));
+	struct bs *bs;
+
+	REQUIRE(eng != NULL);
+	REQUIRE(mkdir(dir, 0700) == 0);
+	for (int ro = 0; ro <= 1; ro++) {
+		err[0] = '\0';
+		CHECK_EQ_INT(bs_open(eng, dir, ro, &bs, err, sizeof(err)),
+		    -EISDIR);
+		CHECK(bs == NULL);
+		CHECK(strncmp(err, dir, strlen(dir)) == 0);
+		CHECK(strstr(err, "directory") != NULL);
+	}
+	REQUIRE(mkfifo(fifo, 0600) == 0);
+	/* must not hang waiting for a writer */
+	CHECK_EQ_INT(bs_open(eng, fifo, 1, &bs, err, sizeof(err)), -EINVAL);
+	CHECK(bs == NULL);
+	CHECK(strncmp(err, fifo, strlen(fifo)) == 0);
+	CHECK(strstr(err, "is a fifo") != NULL);
+	CHECK_EQ_INT(bs_open(eng, "/dev/null", 0, &bs, err, sizeof(err)),
+	    -EINVAL);
+	CHECK_EQ_STR(err, "/dev/null: is a character device, not a regular "
+	    "file or block device");
+	bs_engine_free(eng);
+}
+
+TEST(engine_bad_thread_count)
+{
+	char err[256] = "";
+
+	CHECK(bs_engine_new(-1, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "-1") != NULL);
+	err[0] = '\0';
+	CHECK(bs_engine_new(100000, err, sizeof(err)) == NULL);
+	CHECK(err[0] != '\0');
+	bs_engine_free(NULL);
+	bs_close(NULL);
+}
+
+/* Freeing an engine with queued I/O performs the I/O (it was accepted)
+ * but drops the callbacks. */
+TEST(engine_free_drains_without_callbacks)
+{
+	enum { N = 32, SZ = 1024 };
+	static unsigned char wbuf[N][SZ], disk[SZ];
+	char err[256] = "";
+	struct bs_engine *eng = bs_engine_new(2, err, sizeof(err));
+	const char *path = scratch_file((size_t)N * SZ, 0);
+	struct tally t = { 0 };
+	struct bs_io io[N];
+	struct bs *bs;
+
+	REQUIRE(eng != NULL);
+	REQUIRE(bs_open(eng, path, 0, &bs, err, sizeof(err)) == 0);
+	for (int i = 0; i < N; i++) {
+		pattern(wbuf[i], SZ, (unsigned)i);
+		io_setup(&io[i], BS_OP_WRITE, (uint64_t)i * SZ, wbuf[i], SZ,
+		    &t);
+		bs_submit(bs, &io[i]);
+	}
+	bs_engine_free(eng);
+	CHECK_EQ_INT(t.ndone, 0);
+	for (int i = 0; i < N; i++) {
+		CHECK_EQ_INT(io[i].result, SZ);
+		file_pread(path, disk, SZ, (off_t)i * SZ);
+		CHECK_EQ_MEM(disk, wbuf[i], SZ);
+	}
+	bs_close(bs);
+}
+
+TEST(block_device)
+{
+	const char *dev = getenv("MINISAN_TEST_BLKDEV");
+	char err[256] = "", sysfs[128];
+	unsigned char buf[4096];
+	unsigned long long sectors = 0;
+	struct bs_engine *eng;
+	struct bs *bs;
+	uint32_t bsz;
+	FILE *f;
+
+	if (dev == NULL || *dev == '\0') {
+		printf("  (block_device skipped: MINISAN_TEST_BLKDEV unset)\n");
+		return;
+	}
+	eng = bs_engine_new(0, err, sizeof(err));
+	REQUIRE(eng != NULL);
+	if (bs_open(eng, dev, 1, &bs, err, sizeof(err)) != 0) {
+		CHECK_EQ_STR(err, "");
+		REQUIRE(0);
+	}
+	bsz = bs_device_block_size(bs);
+	CHECK(bsz >= 512 && bsz <= 65536 && (bsz & (bsz - 1)) == 0);
+	/* /sys/class/block/<name>/size counts 512-byte sectors */
+	snprintf(sysfs, sizeof(sysfs), "/sys/class/block/%s/size",
+	    strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev);
+	f = fopen(sysfs, "r");
+	REQUIRE(f != NULL);
+	REQUIRE(fscanf(f, "%llu", &sectors) == 1);
+	fclose(f);
+	CHECK_EQ_INT(bs_size(bs), sectors * 512);
+	if (sectors >= 8)
+		CHECK_EQ_INT(sync_io(bs, BS_OP_READ, 0, 0, buf, 4096), 4096);
+	bs_close(bs);
+	bs_engine_free(eng);
+}
+
+static const struct test tests[] = {
+	T(sync_engine_roundtrip),
+	T(threaded_engine_roundtrip),
+	T(threaded_engine_completes_in_fifo_order),
+	T(fua_write_and_flush),
+	T(size_is_reread),
+	T(read_beyond_eof_is_short),
+	T(readonly_store_refuses_writes),
+	T(missing_file_names_path),
+	T(directory_and_special_files_refused),
+	T(engine_bad_thread_count),
+	T(engine_free_drains_without_callbacks),
+	T(block_device),
+};
+
+int
+main(int argc, char **argv)
+{
+	return HARNESS_RUN(tests);
+}
