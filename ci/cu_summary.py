@@ -38,9 +38,12 @@ def parse(log, order):
             skipped = False
         if not test_open or current is None:
             continue
-        if '[SKIPPED]' in line:
+        # the verdict follows "..." on the Test line or starts a line;
+        # text after it belongs to the next test's setup or teardown
+        verdict = re.search(r'(?:^|\.\.\.)\s*(passed|FAILED)', line)
+        before = line[:verdict.start(1)] if verdict else line
+        if '[SKIPPED]' in before:
             skipped = True
-        verdict = re.search(r'(passed|FAILED)\s*$', line)
         if verdict:
             if verdict.group(1) == 'FAILED':
                 results[current][1] += 1

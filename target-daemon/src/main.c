@@ -381,8 +381,14 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		exit(2);
 	}
 	qt = conf_add_target(quick, target, 0);
-	for (size_t i = 0; i < nluns; i++)
-		conf_add_lun(qt, (uint32_t)i, luns[i], 0);
+	for (size_t i = 0; i < nluns; i++) {
+		if (qt == NULL || conf_add_lun(qt, (uint32_t)i, luns[i],
+		    0) == NULL) {
+			fprintf(stderr, "minisand: too many LUNs (at most %u)\n",
+			    MINISAN_MAX_LUNS_PER_TARGET);
+			exit(2);
+		}
+	}
 	free(luns);
 	return quick;
 }

@@ -20,6 +20,15 @@ harness_report(const char *file, int line, const char *expr,
 }
 
 void
+harness_report_str(const char *file, int line, const char *expr,
+    const char *a, const char *b)
+{
+	harness_failed = 1;
+	fprintf(stderr, "  %s:%d: check failed: %s: \"%s\" != \"%s\"\n", file,
+	    line, expr, a ? a : "(null)", b ? b : "(null)");
+}
+
+void
 harness_abort_test(void)
 {
 	longjmp(harness_jmp, 1);

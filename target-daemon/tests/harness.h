@@ -22,6 +22,9 @@ extern int harness_failed;
 
 void harness_report(const char *file, int line, const char *expr,
     const char *detail);
+/* Reports two strings that differ, without truncating either. */
+void harness_report_str(const char *file, int line, const char *expr,
+    const char *a, const char *b);
 void harness_abort_test(void) __attribute__((noreturn));
 int harness_main(int argc, char **argv, const struct test *tests, size_t n);
 
@@ -48,13 +51,9 @@ int harness_main(int argc, char **argv, const struct test *tests, size_t n);
 #define CHECK_EQ_STR(a, b)                                                 \
 	do {                                                               \
 		const char *sa_ = (a), *sb_ = (b);                         \
-		if (sa_ == NULL || sb_ == NULL || strcmp(sa_, sb_) != 0) { \
-			char d_[512];                                      \
-			snprintf(d_, sizeof(d_), "\"%s\" != \"%s\"",       \
-			    sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");   \
-			harness_report(__FILE__, __LINE__, #a " == " #b,   \
-			    d_);                                           \
-		}                                                          \
+		if (sa_ == NULL || sb_ == NULL || strcmp(sa_, sb_) != 0)   \
+			harness_report_str(__FILE__, __LINE__,             \
+			    #a " == " #b, sa_, sb_);                       \
 	} while (0)
 
 #define CHECK_EQ_MEM(a, b, n)                                              \

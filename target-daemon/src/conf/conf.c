@@ -322,9 +322,11 @@ iqn_error(const char *name)
 	dlen = colon != NULL ? (size_t)(colon - dom) : strlen(dom);
 	if (dlen == 0)
 		return "iqn name needs a reversed domain name after the date";
-	if (dom[0] == '.' || dom[dlen - 1] == '.' ||
-	    memmem(dom, dlen, "..", 2) != NULL)
+	if (dom[0] == '.' || dom[dlen - 1] == '.')
 		return "invalid reversed domain name in iqn name";
+	for (size_t i = 1; i < dlen; i++)
+		if (dom[i] == '.' && dom[i - 1] == '.')
+			return "invalid reversed domain name in iqn name";
 	if (colon != NULL && colon[1] == '\0')
 		return "empty string after ':' in iqn name";
 	return NULL;

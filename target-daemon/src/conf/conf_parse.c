@@ -265,8 +265,8 @@ lex_next(struct parser *ps)
 			return 0;
 		}
 		ch = (unsigned char)*ps->p;
-		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' ||
-		    ch == '\f') {
+		/* CR is blank so that CRLF files read like LF files */
+		if (ch == ' ' || ch == '\t' || ch == '\r') {
 			ps->p++;
 			continue;
 		}
@@ -305,7 +305,8 @@ lex_next(struct parser *ps)
 	ps->tok = TOK_WORD;
 	while (ps->p < ps->end && is_word_char((unsigned char)*ps->p)) {
 		if (ps->tlen == MINISAN_CONF_STRING_MAX)
-			return ps_err(ps, ps->tline, "word longer than %u bytes",
+			return ps_err(ps, ps->tline,
+			    "word longer than %u bytes",
 			    MINISAN_CONF_STRING_MAX);
 		ps->tval[ps->tlen++] = *ps->p++;
 	}

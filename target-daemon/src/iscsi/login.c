@@ -383,11 +383,15 @@ login_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 	uint16_t status;
 	int rc;
 
-	if (ls == NULL) {
+	if (ls == NULL)
 		ls = c->login = xcalloc(1, sizeof(*ls));
-		param_neg_init(&ls->neg, &c->srv->limits, true);
+	if (!ls->started) {
+		status = login_check_header(c, ls, bhs, &why);
+		/* a connection joining a session (TSIH != 0) is not leading */
+		param_neg_init(&ls->neg, &c->srv->limits, ls->tsih == 0);
+	} else {
+		status = login_check_header(c, ls, bhs, &why);
 	}
-	status = login_check_header(c, ls, bhs, &why);
 	if (status != 0)
 		goto fail;
 	if (ls->out_off < ls->out.len) {
@@ -463,7 +467,11 @@ login_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		status = LOGIN_STATUS_AUTH_FAILED;
 		goto fail;
 	}
-	if (transit && nsg == ISCSI_STAGE_FULL_FEATURE)
+	/* Our declarations close the operational stage; a login that goes
+	 * from security straight to full feature keeps the defaults (and
+	 * open-iscsi refuses operational keys in a security response). */
+	if (transit && nsg == ISCSI_STAGE_FULL_FEATURE &&
+	    ls->stage == ISCSI_STAGE_OPERATIONAL)
 		param_neg_finish(&ls->neg, &out);
 	ls->out = out;
 	memset(&out, 0, sizeof(out));

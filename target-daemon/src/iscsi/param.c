@@ -55,7 +55,7 @@ enum param_type {
 	PT_NUM_MIN,     /* RFC7143 6.2.2 numerical, result function Minimum */
 	PT_NUM_MAX,     /* RFC7143 6.2.2 numerical, result function Maximum */
 	PT_LIST,        /* RFC7143 6.2.1 list: first offered value we support */
-	PT_OBSOLETE,    /* RFC7143 13.26 obsoleted key: fixed answer */
+	PT_OBSOLETE,    /* RFC7143 13.25 obsoleted key: fixed answer */
 	PT_DISCOVERY,   /* SendTargets: answered by the discovery code */
 };
 
@@ -220,7 +220,7 @@ static const struct param_key param_keys[PK_COUNT] = {
 	    PF_DISC_IRRELEVANT, 0, ISCSI_PROTOCOL_LEVEL_MAX,
 	    PARAM_OUR_PROTOCOL_LEVEL, P_NONE, P_NONE, NULL },
 	/*
-	 * RFC7143 13.26: "When an IFMarker or OFMarker key is received, a
+	 * RFC7143 13.25: "When an IFMarker or OFMarker key is received, a
 	 * compliant iSCSI implementation SHOULD respond with the constant
 	 * "Reject" value. The implementation MAY alternatively respond with
 	 * a "No" value." We answer No (RFC3720 12.17: Boolean, AND), which
@@ -435,10 +435,11 @@ param_list_select(const char *list, const char *const *accept,
     size_t naccept, const char **choice)
 {
 	const char *p = list, *end;
-	size_t len;
 
 	*choice = NULL;
 	for (;;) {
+		size_t len;
+
 		end = strchr(p, ',');
 		len = end ? (size_t)(end - p) : strlen(p);
 		if (len == 0 || len > ISCSI_SIMPLE_VALUE_MAX)
@@ -609,6 +610,19 @@ param_operational_seen(const struct param_neg *neg)
 	return false;
 }
 
+/* Our MaxRecvDataSegmentLength (RFC7143 13.12: declared by each side for
+ * each connection), now in force. */
+static uint32_t
+param_declare_mrdsl(struct param_neg *neg)
+{
+	const struct param_key *k = &param_keys[PK_MAX_RECV_DSL];
+
+	neg->set.max_recv_dsl = param_clamp(param_lim_u32(neg->lim,
+	    k->lim_off), k->min, k->max);
+	neg->declared_mrdsl = true;
+	return neg->set.max_recv_dsl;
+}
+
 static enum param_result
 param_do_declare(struct param_ctx *c, size_t idx, const char *v)
 {
@@ -660,13 +674,9 @@ param_do_declare(struct param_ctx *c, size_t idx, const char *v)
 		 * the initiator's declaration. In full feature phase the
 		 * initiator only re-declares its own. */
 		if (c->stage != PARAM_STAGE_FULL_FEATURE &&
-		    !neg->declared_mrdsl) {
-			neg->set.max_recv_dsl = param_clamp(
-			    param_lim_u32(neg->lim, k->lim_off), k->min, k->max);
-			neg->declared_mrdsl = true;
-			param_answer_num(c, k->name, neg->set.max_recv_dsl,
+		    !neg->declared_mrdsl)
+			param_answer_num(c, k->name, param_declare_mrdsl(neg),
 			    P_NONE);
-		}
 		return PARAM_OK;
 	default:
 		assert(0 && "param_do_declare: not a declarative key");
@@ -725,7 +735,7 @@ param_one(struct param_ctx *c, const struct text_kv *kv, size_t idx)
 	if (idx == PK_COUNT) {
 		/* RFC7143 6.2: "the answer for a key not understood MUST be
 		 * key=NotUnderstood". This covers X- and X# extension keys
-		 * (RFC7143 13.22) and RFC7145 iSER keys. */
+		 * (RFC7143 13.22, 13.26) and RFC7145 iSER keys. */
 		param_answer_text(c, kv->key, param_not_understood);
 		return PARAM_OK;
 	}
@@ -861,12 +871,6 @@ param_neg_finish(struct param_neg *neg, struct text_buf *out)
 	const struct param_key *k = &param_keys[PK_MAX_RECV_DSL];
 
 	param_clamp_bursts(&neg->set);
-	if (neg->declared_mrdsl)
-		return;
-	/* RFC7143 13.12: MaxRecvDataSegmentLength is declared by each side
-	 * for each connection. */
-	neg->set.max_recv_dsl = param_clamp(param_lim_u32(neg->lim,
-	    k->lim_off), k->min, k->max);
-	neg->declared_mrdsl = true;
-	text_buf_add_u32(out, k->name, neg->set.max_recv_dsl);
+	if (!neg->declared_mrdsl)
+		text_buf_add_u32(out, k->name, param_declare_mrdsl(neg));
 }

@@ -19,8 +19,10 @@
 /*
  * RFC7143 6.1: "standard-label: A string of one or more characters that
  * consist of letters, digits, dot, minus, plus, commercial at, or
- * underscore." Public extension keys start with "X#" (RFC7143 13.22 and
- * 6.1 "key-name"), so '#' is accepted right after a leading 'X'.
+ * underscore." Public extension keys start with "X#" (e.g. RFC7143 13.26
+ * X#NodeArchitecture), so '#' is accepted right after a leading 'X'. The
+ * rule that a standard-label begins with a capital letter is not enforced:
+ * RFC7143 13.24 defines iSCSIProtocolLevel.
  */
 static bool
 text_key_char_ok(const char *key, size_t i)

@@ -22,7 +22,7 @@
 #define CMD_NO_LUN 0x02    /* answered for a LUN that is not there */
 #define CMD_MEDIUM 0x04    /* needs the medium: NOT READY when ejected */
 
-/* SAM-5 5.2 table 6: CONTROL byte bits we do not support. */
+/* SAM-5 "CONTROL byte": bits we do not support. */
 #define CDB_CONTROL_NACA 0x04
 #define CDB_CONTROL_LINK 0x01
 
@@ -213,7 +213,7 @@ scsi_task_complete(struct scsi_task *task)
 	task->done(task);
 }
 
-/* SAM-5 5.2: the CDB length follows from the opcode's group code. */
+/* SPC-4 "OPERATION CODE byte": the CDB length follows from the group code. */
 static uint32_t
 scsi_cdb_len(uint8_t op)
 {
@@ -249,8 +249,9 @@ scsi_lun_gate(struct scsi_task *task, uint8_t flags)
 	pthread_mutex_lock(&lu->lock);
 	if (port != NULL) {
 		nx = ua_nexus_get(&lu->nexuses, port);
-		/* SAM-5 "Unit attention condition": INQUIRY, REPORT LUNS and REQUEST SENSE neither
-		 * report nor clear a unit attention; all else reports it. */
+		/* SAM-5 "Unit attention condition": INQUIRY, REPORT LUNS
+		 * and REQUEST SENSE neither report nor clear a unit
+		 * attention; every other command reports it. */
 		if (!(flags & CMD_NO_UA) && ua_take(nx, &asc)) {
 			sense_set(task, SENSE_KEY_UNIT_ATTENTION, asc);
 			rc = -1;
@@ -300,7 +301,8 @@ scsi_exec(struct scsi_task *task)
 		    ASC_INVALID_COMMAND_OPCODE);
 		goto done;
 	}
-	/* SAM-5 5.2: we support neither ACA (NACA) nor linked commands. */
+	/* SAM-5 "CONTROL byte": we support neither ACA (NACA) nor linked
+	 * commands. */
 	if (task->cdb[cdb_len - 1] & CDB_CONTROL_NACA) {
 		sense_invalid_cdb(task, (uint16_t)(cdb_len - 1), 2);
 		goto done;
@@ -380,8 +382,9 @@ scsi_nexus_loss(struct scsi_target *tgt, const struct scsi_nexus *nexus)
 	for (uint32_t i = 0; i < tgt->nluns; i++) {
 		if ((lu = tgt->luns[i]) == NULL)
 			continue;
-		/* SBC-3 "PREVENT ALLOW MEDIUM REMOVAL": I_T nexus loss ends its medium removal
-		 * prevention; a later nexus from the port starts afresh. */
+		/* SBC-3 "PREVENT ALLOW MEDIUM REMOVAL": I_T nexus loss ends
+		 * its prevention; a later nexus from the port starts
+		 * afresh. */
 		pthread_mutex_lock(&lu->lock);
 		ua_nexus_remove(&lu->nexuses, nexus->initiator_port);
 		pthread_mutex_unlock(&lu->lock);

@@ -26,7 +26,8 @@
 /* Longest unit serial number we report in VPD page 0x80. */
 #define SCSI_SERIAL_MAX 64
 
-/* Operation codes we implement (SPC-4 annex D.3, SBC-3 table 13). */
+/* Operation codes we implement (SPC-4 "Operation codes", SBC-3 "Commands
+ * for direct access block devices"). */
 enum scsi_opcode {
 	SCSI_OP_TEST_UNIT_READY = 0x00,
 	SCSI_OP_REQUEST_SENSE = 0x03,
@@ -58,12 +59,14 @@ enum scsi_opcode {
 	SCSI_OP_VERIFY_12 = 0xaf,
 };
 
-/* SBC-3 5.16: SERVICE ACTION IN (16) service action READ CAPACITY (16). */
+/* SBC-3 "READ CAPACITY (16) command": SERVICE ACTION IN (16) action 10h. */
 #define SCSI_SAI_READ_CAPACITY_16 0x10
 
-/* SPC-4 "Standard INQUIRY data": PERIPHERAL DEVICE TYPE 00h, direct access block device. */
+/* SPC-4 "Standard INQUIRY data": PERIPHERAL DEVICE TYPE 00h, a direct
+ * access block device. */
 #define SCSI_TYPE_DISK 0x00
-/* SPC-4 "Standard INQUIRY data": qualifier 011b, type 1Fh: no logical unit at this LUN. */
+/* SPC-4 "Standard INQUIRY data": qualifier 011b, type 1Fh: no logical
+ * unit at this LUN. */
 #define SCSI_PQ_NO_LUN 0x7f
 
 /* One logical unit: a block device view of a backing store. Owned by the
@@ -85,7 +88,7 @@ struct scsi_lun {
 	pthread_mutex_t lock;
 	uint64_t nblocks;        /* capacity; > 0, refreshed by READ CAPACITY */
 	int medium_present;      /* always 1 unless removable and ejected */
-	int wce;                 /* caching mode page WCE bit (SBC-3 6.4.5) */
+	int wce;                 /* caching mode page WCE bit */
 	struct ua_table nexuses; /* per I_T nexus state: UAs, PREVENT */
 };
 

@@ -10,7 +10,7 @@
 #include "scsi/scsi.h"
 #include "util/be.h"
 
-/* SPC-4 4.5.3 table 35: byte offsets of fixed-format sense data. */
+/* SPC-4 4.5.3: byte offsets of fixed-format sense data. */
 #define FIXED_VALID 0x80
 #define FIXED_INFO 3
 #define FIXED_ADD_LEN 7
@@ -40,7 +40,7 @@ void
 scsi_task_set_sense(struct scsi_task *task, uint8_t key, uint8_t asc,
     uint8_t ascq)
 {
-	/* A failed command returns no data (SAM-5 5.3.1). */
+	/* A failed command returns no data. */
 	free(task->data_in);
 	task->data_in = NULL;
 	task->data_in_len = 0;
@@ -64,7 +64,7 @@ sense_set_field(struct scsi_task *task, enum sense_asc asc, int cd,
 	uint8_t *sks = &task->sense[FIXED_SKS];
 
 	sense_set(task, SENSE_KEY_ILLEGAL_REQUEST, asc);
-	/* SPC-4 4.5.2.4.2 table 31: field pointer sense-key specific data */
+	/* SPC-4 4.5.2.4.2: field pointer sense-key specific data */
 	sks[0] = FIXED_SKSV | (cd ? SKS_CD : 0);
 	if (bit >= 0)
 		sks[0] |= SKS_BPV | (uint8_t)(bit & 7);

@@ -9,7 +9,7 @@
 
 struct scsi_task;
 
-/* SPC-4 4.5.6 table 27 */
+/* SPC-4 4.5.6 "Sense key and sense code definitions" */
 enum sense_key {
 	SENSE_KEY_NO_SENSE = 0x0,
 	SENSE_KEY_RECOVERED_ERROR = 0x1,
@@ -23,7 +23,8 @@ enum sense_key {
 	SENSE_KEY_MISCOMPARE = 0xe,
 };
 
-/* SPC-4 4.5.6 table 28: ASC in the high byte, ASCQ in the low byte. */
+/* SPC-4 4.5.6 additional sense codes: ASC in the high byte, ASCQ in the
+ * low byte. */
 enum sense_asc {
 	ASC_NO_ADDITIONAL_SENSE = 0x0000,
 	ASC_WRITE_ERROR = 0x0c00,

@@ -109,8 +109,8 @@ spc_std_inquiry(const struct scsi_lun *lu, uint8_t *buf)
 		memcpy(&buf[INQ_PRODUCT], lu->product, SCSI_PRODUCT_LEN);
 		memcpy(&buf[INQ_REVISION], lu->revision, SCSI_REVISION_LEN);
 	} else {
-		memset(&buf[INQ_VENDOR], ' ', INQ_REVISION +
-		    SCSI_REVISION_LEN - INQ_VENDOR);
+		memset(&buf[INQ_VENDOR], ' ',
+		    INQ_REVISION + SCSI_REVISION_LEN - INQ_VENDOR);
 		memcpy(&buf[INQ_VENDOR], SCSI_DEFAULT_VENDOR,
 		    strlen(SCSI_DEFAULT_VENDOR));
 		memcpy(&buf[INQ_PRODUCT], SCSI_DEFAULT_PRODUCT,

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Per I_T nexus state of one logical unit: the queue of pending unit
- * attention conditions (SAM-5 "Unit attention condition") and the PREVENT ALLOW
- * MEDIUM REMOVAL state (SBC-3 "PREVENT ALLOW MEDIUM REMOVAL"). Private to scsi/. None of these
- * functions lock: the caller holds the owning LUN's lock. */
+ * attention conditions (SAM-5 "Unit attention condition") and the medium
+ * removal prevention (SBC-3 "PREVENT ALLOW MEDIUM REMOVAL"). Private to
+ * scsi/. None of these functions lock: the caller holds the LUN's lock. */
 #ifndef MINISAN_SCSI_UA_H
 #define MINISAN_SCSI_UA_H
 
@@ -34,9 +34,9 @@ void ua_table_init(struct ua_table *t);
 void ua_table_fini(struct ua_table *t);
 
 /* Returns the entry for port, creating it (with a pending POWER ON, RESET,
- * OR BUS DEVICE RESET OCCURRED unit attention, SAM-5 "Power on") if the nexus is
- * new, and marks it most recently used. The pointer is valid until the next
- * call on the table. */
+ * OR BUS DEVICE RESET OCCURRED unit attention, SAM-5 "Power on") if the
+ * nexus is new, and marks it most recently used. The pointer is valid
+ * until the next call on the table. */
 struct ua_nexus *ua_nexus_get(struct ua_table *t, const char *port);
 /* Returns the entry for port or NULL, without creating or touching it. */
 struct ua_nexus *ua_nexus_find(struct ua_table *t, const char *port);

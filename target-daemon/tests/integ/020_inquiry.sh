@@ -10,13 +10,15 @@ for host in 127.0.0.1 "[::1]"; do
 		fail "iscsi-inq via $host: $out"
 	echo "$out" | grep -q "Peripheral Device Type:.*DIRECT_ACCESS" ||
 		fail "via $host: not a direct-access device: $out"
-	echo "$out" | grep -qi "Vendor Identification:MINISAN" ||
+	echo "$out" | grep -q "^Vendor:MINISAN" ||
 		fail "via $host: vendor is not MINISAN: $out"
 done
-out=$(iscsi-inq -e 1 -c 0x80 "iscsi://127.0.0.1:$PORT/$IQN/0" 2>&1) ||
+out=$(iscsi-inq -e 1 -c 128 "iscsi://127.0.0.1:$PORT/$IQN/0" 2>&1) ||
 	fail "VPD 0x80: $out"
-echo "$out" | grep -qi "serial" || fail "no unit serial number: $out"
-out=$(iscsi-inq -e 1 -c 0x83 "iscsi://127.0.0.1:$PORT/$IQN/0" 2>&1) ||
+echo "$out" | grep -q "Unit Serial Number:\[.\+\]" || fail "no unit serial number: $out"
+out=$(iscsi-inq -e 1 -c 131 "iscsi://127.0.0.1:$PORT/$IQN/0" 2>&1) ||
 	fail "VPD 0x83: $out"
-echo "$out" | grep -q "NAA" || fail "no NAA designator: $out"
+echo "$out" | grep -q "Designator Type:(3) NAA" || fail "no NAA designator: $out"
+echo "$out" | grep -q "Designator:\[$IQN,t,0x0001\]" ||
+	fail "no target port name designator: $out"
 echo "$out"

@@ -8,13 +8,19 @@ TGT_CTL=$(( $(od -An -N1 -tu1 /dev/urandom) % 100 + 100 ))
 TGT_IQN=iqn.2026-11.org.minisan:tgt-reference
 TGT_PID=""
 
+# tgtd keeps running while it has targets: stop it with a signal, and make
+# sure it is gone before the scratch files are removed.
 stop_tgt() {
-	if [ -n "$TGT_PID" ]; then
-		tgtadm -C "$TGT_CTL" --op delete --mode system >/dev/null 2>&1 ||
-			kill "$TGT_PID" 2>/dev/null || true
-		wait "$TGT_PID" 2>/dev/null || true
-		TGT_PID=""
-	fi
+	[ -n "$TGT_PID" ] || return 0
+	kill -TERM "$TGT_PID" 2>/dev/null || true
+	i=0
+	while kill -0 "$TGT_PID" 2>/dev/null && [ "$i" -lt 100 ]; do
+		i=$((i + 1))
+		sleep 0.05
+	done
+	kill -KILL "$TGT_PID" 2>/dev/null || true
+	wait "$TGT_PID" 2>/dev/null || true
+	TGT_PID=""
 }
 trap 'stop_tgt; cleanup' EXIT INT TERM
 

@@ -4,6 +4,7 @@
 # teardown through a trap. Sourced by tests/integ/NNN_*.sh.
 set -eu
 
+OUT=${OUT:-$(cd "$(dirname "$0")/../../.." && pwd)/out}
 MINISAND=${MINISAND:-"$OUT/bin/minisand"}
 IQN=iqn.2026-11.org.minisan:test
 SCRATCH=$(mktemp -d /dev/shm/minisan-test.XXXXXX)

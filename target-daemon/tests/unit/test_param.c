@@ -284,7 +284,7 @@ static const struct neg_case cases[] = {
 	    PARAM_OK,
 	    S("TargetAlias=Irrelevant\0TargetPortalGroupTag=Reject\0") },
 
-	/* Unknown and extension keys (RFC7143 6.2, 13.22). */
+	/* Unknown and extension keys (RFC7143 6.2, 13.22, 13.26). */
 	{ "not understood", OPER, true, false,
 	    S("X-com.example.foo=bar\0X#org.example.k=1\0FooBar=1\0"
 	      "RDMAExtensions=Yes\0headerdigest=None\0"),
