@@ -36,6 +36,9 @@ enum rx_state {
 static void conn_ready(struct evloop_watch *w, uint32_t events);
 static void conn_flush(struct conn *c);
 
+static void conn_vlog(const struct conn *c, int debug, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0)));
+
 static void
 conn_vlog(const struct conn *c, int debug, const char *fmt, va_list ap)
 {
@@ -358,6 +361,13 @@ conn_flush(struct conn *c)
 	conn_update_events(c);
 }
 
+void
+conn_close_after_flush(struct conn *c)
+{
+	c->close_after_flush = true;
+	conn_flush(c);
+}
+
 /* Rejects PDUs that are not allowed in the connection's phase; returns true
  * if the PDU may be dispatched. */
 static bool
@@ -375,8 +385,7 @@ conn_phase_allows(struct conn *c, const uint8_t *bhs)
 	}
 	if (op == ISCSI_OP_LOGIN_REQ) {
 		conn_reject(c, bhs, REJECT_PROTOCOL_ERROR);
-		c->close_after_flush = true;
-		conn_flush(c);
+		conn_close_after_flush(c);
 		return false;
 	}
 	if (c->sess->type == PARAM_SESSION_DISCOVERY &&
@@ -555,8 +564,7 @@ conn_header_done(struct conn *c)
 		conn_log(c, "%s with DataSegmentLength %u over the limit %u",
 		    pdu_opcode_name(pdu_opcode(bhs)), dsl, limit);
 		conn_reject(c, bhs, REJECT_PROTOCOL_ERROR);
-		c->close_after_flush = true;
-		conn_flush(c);
+		conn_close_after_flush(c);
 		return false;
 	}
 	c->rx_state = RX_DATA;
@@ -589,8 +597,7 @@ conn_data_done(struct conn *c)
 			 * task cannot complete, so the connection ends. */
 			conn_reject(c, bhs, REJECT_DATA_DIGEST_ERROR);
 			free(data);
-			c->close_after_flush = true;
-			conn_flush(c);
+			conn_close_after_flush(c);
 			return;
 		}
 	}

@@ -179,6 +179,9 @@ struct tx_pdu *conn_pdu_new(uint8_t op);
 /* Fills StatSN (advancing it when advance_statsn), ExpCmdSN and MaxCmdSN,
  * digests and padding, and queues the PDU; then tries to send. */
 void conn_send(struct conn *c, struct tx_pdu *p, bool advance_statsn);
+/* Closes the connection once everything queued has been sent (at once if
+ * nothing is queued). */
+void conn_close_after_flush(struct conn *c);
 /* Sends a Reject for the PDU whose header is bhs. */
 void conn_reject(struct conn *c, const uint8_t *bhs, uint8_t reason);
 

@@ -88,8 +88,7 @@ login_fail(struct conn *c, struct login_state *ls, uint16_t status,
 	p->hdr[BHS_LOGIN_STATUS_CLASS] = (uint8_t)(status >> 8);
 	p->hdr[BHS_LOGIN_STATUS_DETAIL] = (uint8_t)status;
 	conn_send(c, p, true);
-	c->close_after_flush = true;
-	/* conn_send may have flushed and closed already */
+	conn_close_after_flush(c);
 }
 
 /* Sends the next chunk of pending response text. */
@@ -407,9 +406,11 @@ login_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		status = LOGIN_STATUS_INITIATOR_ERROR;
 		goto fail;
 	}
-	ls->in = xrealloc(ls->in, ls->in_len + dsl);
-	memcpy(ls->in + ls->in_len, data, dsl);
-	ls->in_len += dsl;
+	if (dsl > 0) {
+		ls->in = xrealloc(ls->in, ls->in_len + dsl);
+		memcpy(ls->in + ls->in_len, data, dsl);
+		ls->in_len += dsl;
+	}
 	if (flags & ISCSI_FLAG_CONTINUE) {
 		/* more text follows: acknowledge with an empty response */
 		login_send_text(c, ls, false, 0);

@@ -73,6 +73,6 @@ logout_rx(struct conn *c, const uint8_t *bhs)
 	}
 	abort_conn_tasks(c);
 	c->state = CONN_LOGGED_OUT;
-	c->close_after_flush = true;
 	logout_respond(c, bhs, LOGOUT_RSP_SUCCESS);
+	conn_close_after_flush(c);
 }

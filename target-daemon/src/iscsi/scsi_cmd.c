@@ -354,7 +354,8 @@ scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		t->discard = true;
 	} else {
 		t->wbuf = xmalloc(edtl ? edtl : 1);
-		memcpy(t->wbuf, data, dsl);
+		if (dsl > 0)
+			memcpy(t->wbuf, data, dsl);
 	}
 	free(data);
 	t->wgot = dsl;
@@ -384,7 +385,7 @@ data_out_error(struct conn *c, const uint8_t *bhs, const char *why)
 	 * recovered within the connection (RFC7143 7.1.4). */
 	conn_log(c, "Data-Out ITT 0x%08x: %s", get_be32(bhs + BHS_ITT), why);
 	conn_reject(c, bhs, REJECT_PROTOCOL_ERROR);
-	c->close_after_flush = true;
+	conn_close_after_flush(c);
 }
 
 void
@@ -433,7 +434,7 @@ scsi_data_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data,
 		data_out_error(c, bhs, "buffer offset or length out of sequence");
 		goto out;
 	}
-	if (t->wbuf != NULL)
+	if (t->wbuf != NULL && dsl > 0)
 		memcpy(t->wbuf + off, data, dsl);
 	t->wgot += dsl;
 	t->data_sn++;

@@ -117,9 +117,11 @@ text_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		conn_reject(c, bhs, REJECT_PROTOCOL_ERROR);
 		return;
 	}
-	c->text_in = xrealloc(c->text_in, c->text_in_len + dsl);
-	memcpy(c->text_in + c->text_in_len, data, dsl);
-	c->text_in_len += dsl;
+	if (dsl > 0) {
+		c->text_in = xrealloc(c->text_in, c->text_in_len + dsl);
+		memcpy(c->text_in + c->text_in_len, data, dsl);
+		c->text_in_len += dsl;
+	}
 	free(data);
 	if (bhs[BHS_FLAGS] & ISCSI_FLAG_CONTINUE) {
 		/* acknowledge and wait for the rest: an empty response */

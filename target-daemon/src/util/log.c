@@ -29,6 +29,9 @@ log_verbosity(void)
 	return log_level;
 }
 
+static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {

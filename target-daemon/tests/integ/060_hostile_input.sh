@@ -1,0 +1,24 @@
+#!/bin/sh
+# SUMMARY: malformed logins and PDUs get the RFC 7143 status or a closed connection, and a well-behaved session keeps working
+. "$(dirname "$0")/lib.sh"
+
+tools=$(cd "$(dirname "$0")/tools" && pwd)
+lun=$(make_lun lun0 64M)
+start_quick "$lun"
+for c in non-login-first unknown-target missing-initiator bad-version \
+	oversize-segment garbage bad-key; do
+	python3 "$tools/rawpdu.py" 127.0.0.1 "$PORT" "$c" "$IQN" ||
+		fail "case $c"
+done
+# many half-open connections that never log in do not block others
+i=0
+while [ "$i" -lt 50 ]; do
+	exec 3<>/dev/tcp/127.0.0.1/"$PORT" 2>/dev/null || true
+	i=$((i + 1))
+done 2>/dev/null
+out=$(iscsi-inq "iscsi://127.0.0.1:$PORT/$IQN/0" 2>&1) ||
+	fail "iscsi-inq after the hostile cases: $out"
+kill -0 "$DAEMON_PID" || fail "minisand died"
+grep -q "login failed (status 0x0203)" "$SCRATCH/minisand.log" ||
+	fail "failed login not logged with its status"
+stop_minisand || fail "minisand did not exit cleanly"
