@@ -292,6 +292,15 @@ login_complete(struct conn *c, struct login_state *ls)
 	    s->type == PARAM_SESSION_DISCOVERY ? "discovery" : "normal",
 	    s->tsih, s->target ? " to " : "", s->target ? s->target->name : "",
 	    c->cid);
+	conn_log(c, "negotiated: HeaderDigest=%s DataDigest=%s "
+	    "MaxRecvDataSegmentLength=%u/%u MaxBurstLength=%u "
+	    "FirstBurstLength=%u InitialR2T=%s ImmediateData=%s",
+	    c->params.header_digest ? "CRC32C" : "None",
+	    c->params.data_digest ? "CRC32C" : "None",
+	    c->params.max_recv_dsl, c->params.max_xmit_dsl,
+	    c->params.max_burst_length, c->params.first_burst_length,
+	    c->params.initial_r2t ? "Yes" : "No",
+	    c->params.immediate_data ? "Yes" : "No");
 }
 
 static void

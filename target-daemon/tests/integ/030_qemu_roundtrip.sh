@@ -1,5 +1,5 @@
 #!/bin/sh
-# SUMMARY: 64 MiB written through QEMU's iscsi:// driver reads back identical, also after a restart
+# SUMMARY: 64 MiB written through QEMU's iscsi:// driver reads back identical (also with header digests, and after a restart)
 . "$(dirname "$0")/lib.sh"
 
 lun=$(make_lun lun0 128M)
@@ -12,6 +12,16 @@ qemu-img convert -f raw -O raw "$url" "$SCRATCH/out.raw" ||
 	fail "qemu-img convert from $url"
 head -c 64M "$SCRATCH/out.raw" | cmp - "$SCRATCH/in.raw" ||
 	fail "data read back differs"
+# the same through a connection with CRC32C header digests
+json='json:{"driver":"raw","file":{"driver":"iscsi","transport":"tcp",'
+json="$json\"portal\":\"127.0.0.1:$PORT\",\"target\":\"$IQN\",\"lun\":0,"
+json="$json\"header-digest\":\"crc32c\"}}"
+qemu-img convert -O raw "$json" "$SCRATCH/out-hd.raw" ||
+	fail "read with header digests"
+head -c 64M "$SCRATCH/out-hd.raw" | cmp - "$SCRATCH/in.raw" ||
+	fail "data read with header digests differs"
+grep -q "HeaderDigest=CRC32C" "$SCRATCH/minisand.log" ||
+	fail "header digest was not negotiated"
 stop_minisand || fail "minisand did not exit cleanly"
 # the data is on the backing file, not only in the daemon
 head -c 64M "$lun" | cmp - "$SCRATCH/in.raw" ||

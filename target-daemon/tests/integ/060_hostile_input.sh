@@ -1,12 +1,12 @@
 #!/bin/sh
-# SUMMARY: malformed logins and PDUs get the RFC 7143 status or a closed connection, and a well-behaved session keeps working
+# SUMMARY: malformed logins and PDUs get the RFC 7143 status or a closed connection, CRC32C digests are checked both ways, and a well-behaved session keeps working
 . "$(dirname "$0")/lib.sh"
 
 tools=$(cd "$(dirname "$0")/tools" && pwd)
 lun=$(make_lun lun0 64M)
 start_quick "$lun"
 for c in non-login-first unknown-target missing-initiator bad-version \
-	oversize-segment garbage bad-key; do
+	oversize-segment garbage bad-key data-digest; do
 	python3 "$tools/rawpdu.py" 127.0.0.1 "$PORT" "$c" "$IQN" ||
 		fail "case $c"
 done

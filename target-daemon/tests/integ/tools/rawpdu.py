@@ -146,7 +146,91 @@ def case_bad_key(host, port, target):
     return got == (0x23, 0x0200), f'login response {got}, expected 0x0200'
 
 
+def _crc32c_table():
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+CRC_TABLE = _crc32c_table()
+
+
+def crc32c(data):
+    """RFC 3720 B.4: CRC32C, sent least significant byte first."""
+    crc = 0xffffffff
+    for b in data:
+        crc = CRC_TABLE[(crc ^ b) & 0xff] ^ (crc >> 8)
+    return (crc ^ 0xffffffff).to_bytes(4, 'little')
+
+
+def login_with_digests(sock, target):
+    """Logs in (security then operational stage) asking for CRC32C
+    header and data digests; returns the negotiated answer text."""
+    sock.sendall(login_pdu(text([('InitiatorName', INITIATOR),
+                                 ('SessionType', 'Normal'),
+                                 ('TargetName', target),
+                                 ('AuthMethod', 'None')]), csg=0, nsg=1))
+    bhs, data = recv_pdu(sock)
+    if bhs is None or (bhs[36], bhs[37]) != (0, 0):
+        return None
+    sock.sendall(login_pdu(text([('HeaderDigest', 'CRC32C'),
+                                 ('DataDigest', 'CRC32C'),
+                                 ('MaxRecvDataSegmentLength', '65536')]),
+                           csg=1, nsg=3))
+    bhs, data = recv_pdu(sock)
+    if bhs is None or (bhs[36], bhs[37]) != (0, 0):
+        return None
+    return data
+
+
+def nop_out_with_digests(payload, corrupt=False):
+    bhs = bytearray(48)
+    bhs[0] = 0x40  # immediate NOP-Out
+    bhs[1] = 0x80
+    bhs[5:8] = len(payload).to_bytes(3, 'big')
+    struct.pack_into('>I', bhs, 16, 0x1234)       # ITT: a ping
+    struct.pack_into('>I', bhs, 20, 0xffffffff)   # TTT
+    struct.pack_into('>I', bhs, 24, 1)            # CmdSN
+    padded = pad(payload)
+    digest = crc32c(padded)
+    if corrupt:
+        digest = bytes([digest[0] ^ 0xff]) + digest[1:]
+    return bytes(bhs) + crc32c(bytes(bhs)) + padded + digest
+
+
+def case_data_digest(host, port, target):
+    """RFC 7143 13.1: with CRC32C negotiated, every PDU carries digests;
+    a ping comes back with valid ones, and a corrupted data digest gets a
+    Reject (reason 0x02)."""
+    sock = connect(host, port)
+    answer = login_with_digests(sock, target)
+    if answer is None or b'DataDigest=CRC32C' not in answer or \
+            b'HeaderDigest=CRC32C' not in answer:
+        return False, f'digests not negotiated: {answer}'
+    payload = b'minisan digest ping'
+    sock.sendall(nop_out_with_digests(payload))
+    bhs = recv_exact(sock, 48)
+    hdig = recv_exact(sock, 4)
+    if bhs is None or hdig != crc32c(bhs) or bhs[0] & 0x3f != 0x20:
+        return False, 'NOP-In missing or with a bad header digest'
+    dsl = int.from_bytes(bhs[5:8], 'big')
+    data = recv_exact(sock, dsl + (-dsl % 4))
+    ddig = recv_exact(sock, 4)
+    if data[:dsl] != payload or ddig != crc32c(data):
+        return False, 'NOP-In data or its digest wrong'
+    sock.sendall(nop_out_with_digests(payload, corrupt=True))
+    bhs = recv_exact(sock, 48)
+    if bhs is None or bhs[0] & 0x3f != 0x3f or bhs[2] != 0x02:
+        return False, f'no Reject with reason 0x02: {bhs}'
+    return True, 'digests checked both ways; bad data digest rejected'
+
+
 CASES = {
+    'data-digest': case_data_digest,
     'non-login-first': case_non_login_first,
     'unknown-target': case_unknown_target,
     'missing-initiator': case_missing_initiator,
