@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "bs/bs.h"
 #include "conf/conf.h"
 #include "core/evloop.h"
@@ -32,11 +33,8 @@ struct daemon_state {
 	struct evloop_watch engine_watch;
 	struct evloop_watch signal_watch;
 	struct iscsi_server srv;
-	struct conf *conf;
-	const char *conf_path;
-	struct bs **stores;
-	size_t nstores;
-	int exit_code;
+	struct apply_state apply;
+	const char *conf_path; /* NULL in quick mode */
 };
 
 static void
@@ -61,145 +59,6 @@ usage(FILE *f)
 	    DEFAULT_CONF);
 }
 
-/* FNV-1a: a stable 60-bit identifier per target name and LUN, so that a
- * LUN keeps its VPD 0x83 identity across restarts. */
-static uint64_t
-lun_naa_id(const char *target, uint32_t lun)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (const char *p = target; *p != '\0'; p++) {
-		h ^= (uint8_t)*p;
-		h *= 0x100000001b3ull;
-	}
-	for (int i = 0; i < 4; i++) {
-		h ^= (uint8_t)(lun >> (8 * i));
-		h *= 0x100000001b3ull;
-	}
-	/* SPC-4 7.8.6.6: NAA 3h, locally assigned */
-	return (0x3ull << 60) | (h & 0x0fffffffffffffffull);
-}
-
-static void
-build_limits(const struct conf *cf, struct param_limits *lim)
-{
-	param_limits_default(lim);
-	if (cf->max_recv_dsl != 0)
-		lim->max_recv_dsl = cf->max_recv_dsl;
-	if (cf->max_burst_length != 0)
-		lim->max_burst_length = cf->max_burst_length;
-	if (cf->first_burst_length != 0)
-		lim->first_burst_length = cf->first_burst_length;
-	lim->allow_digests = cf->allow_digests != 0;
-	lim->immediate_data = cf->immediate_data != 0;
-	lim->initial_r2t = cf->initial_r2t != 0;
-	/* one R2T at a time: Data-Out arrives in order (scsi_cmd.c) */
-	lim->max_outstanding_r2t = 1;
-}
-
-static int
-build_target(struct daemon_state *d, const struct conf_target *ct,
-    struct iscsi_target **out, char *err, size_t errlen)
-{
-	struct iscsi_target *t = xcalloc(1, sizeof(*t));
-	uint32_t nluns = 0;
-
-	t->name = xstrdup(ct->name);
-	t->alias = ct->alias ? xstrdup(ct->alias) : NULL;
-	t->scsi.name = t->name;
-	for (size_t i = 0; i < ct->nluns; i++)
-		if (ct->luns[i].id + 1 > nluns)
-			nluns = ct->luns[i].id + 1;
-	t->scsi.luns = xcalloc(nluns ? nluns : 1, sizeof(*t->scsi.luns));
-	t->scsi.nluns = nluns;
-	*out = t;
-	for (size_t i = 0; i < ct->nluns; i++) {
-		const struct conf_lun *cl = &ct->luns[i];
-		struct scsi_lun_params lp = { 0 };
-		char msg[CONF_ERR_MAX];
-		struct bs *bs;
-		int rc;
-
-		rc = bs_open(d->engine, cl->path, cl->readonly, &bs, msg,
-		    sizeof(msg));
-		if (rc < 0) {
-			snprintf(err, errlen, "target %s LUN %u: %s", ct->name,
-			    cl->id, msg);
-			return rc;
-		}
-		d->stores = xrealloc(d->stores, (d->nstores + 1) *
-		    sizeof(*d->stores));
-		d->stores[d->nstores++] = bs;
-		lp.block_size = cl->block_size;
-		lp.readonly = cl->readonly;
-		lp.removable = cl->removable;
-		lp.serial = cl->serial;
-		lp.naa_id = lun_naa_id(ct->name, cl->id);
-		t->scsi.luns[cl->id] = scsi_lun_new(bs, &lp, msg, sizeof(msg));
-		if (t->scsi.luns[cl->id] == NULL) {
-			snprintf(err, errlen, "target %s LUN %u (%s): %s",
-			    ct->name, cl->id, cl->path, msg);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-static int
-build_server(struct daemon_state *d, char *err, size_t errlen)
-{
-	const struct conf *cf = d->conf;
-	struct iscsi_server *srv = &d->srv;
-
-	srv->loop = d->loop;
-	srv->tpgt = cf->tpgt ? cf->tpgt : 1;
-	build_limits(cf, &srv->limits);
-	srv->targets = xcalloc(cf->ntargets ? cf->ntargets : 1,
-	    sizeof(*srv->targets));
-	for (size_t i = 0; i < cf->ntargets; i++) {
-		int rc = build_target(d, &cf->targets[i], &srv->targets[i],
-		    err, errlen);
-
-		srv->ntargets = i + 1;
-		if (rc < 0)
-			return rc;
-	}
-	srv->portals = xcalloc(cf->nportals ? cf->nportals : 1,
-	    sizeof(*srv->portals));
-	srv->nportals = cf->nportals;
-	for (size_t i = 0; i < cf->nportals; i++) {
-		snprintf(srv->portals[i].host, sizeof(srv->portals[i].host),
-		    "%s", cf->portals[i].host);
-		srv->portals[i].port = cf->portals[i].port;
-		srv->portals[i].watch.fd = -1;
-	}
-	return 0;
-}
-
-static void
-free_server(struct daemon_state *d)
-{
-	struct iscsi_server *srv = &d->srv;
-
-	for (size_t i = 0; i < srv->ntargets; i++) {
-		struct iscsi_target *t = srv->targets[i];
-
-		if (t == NULL)
-			continue;
-		for (uint32_t l = 0; l < t->scsi.nluns; l++)
-			scsi_lun_free(t->scsi.luns[l]);
-		free(t->scsi.luns);
-		free(t->name);
-		free(t->alias);
-		free(t);
-	}
-	free(srv->targets);
-	free(srv->portals);
-	for (size_t i = 0; i < d->nstores; i++)
-		bs_close(d->stores[i]);
-	free(d->stores);
-}
-
 static void
 engine_ready(struct evloop_watch *w, uint32_t events)
 {
@@ -207,16 +66,30 @@ engine_ready(struct evloop_watch *w, uint32_t events)
 	bs_engine_complete(w->arg);
 }
 
+/* SIGHUP: re-reads the configuration file and applies it; a file with an
+ * error leaves the running configuration as it is (ctld behaviour). */
 static void
-flush_stores(struct daemon_state *d)
+reload(struct daemon_state *d)
 {
-	for (size_t i = 0; i < d->nstores; i++) {
-		int rc = bs_flush_now(d->stores[i]);
+	struct conf *cf = NULL;
+	char err[CONF_ERR_MAX * 2 + 64];
 
-		if (rc < 0)
-			log_warnx("%s: flush: %s", bs_path(d->stores[i]),
-			    strerror(-rc));
+	if (d->conf_path == NULL) {
+		log_warnx("SIGHUP: quick mode has no configuration file to "
+		    "reload");
+		return;
 	}
+	if (conf_parse_file(d->conf_path, &cf, err, sizeof(err)) < 0 ||
+	    conf_verify(cf, err, sizeof(err)) < 0) {
+		if (cf != NULL)
+			conf_free(cf);
+		log_warnx("reload refused, configuration unchanged: %s", err);
+		return;
+	}
+	if (apply_reload(&d->apply, cf, err, sizeof(err)) < 0)
+		log_warnx("reload: %s", err);
+	else
+		log_info("configuration reloaded from %s", d->conf_path);
 }
 
 static void
@@ -229,9 +102,7 @@ signal_ready(struct evloop_watch *w, uint32_t events)
 	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			log_warnx("SIGHUP: configuration reload is not "
-			    "supported yet; restart minisand to apply "
-			    "changes");
+			reload(d);
 			break;
 		case SIGINT:
 		case SIGTERM:
@@ -397,27 +268,28 @@ int
 main(int argc, char **argv)
 {
 	struct daemon_state d = { 0 };
+	struct conf *conf;
 	int foreground = 0, verbose = 0, check_only = 0, rc;
 	char err[CONF_ERR_MAX * 2 + 64]; /* room for a nested message */
 
-	d.conf = parse_args(argc, argv, &foreground, &verbose, &check_only,
+	conf = parse_args(argc, argv, &foreground, &verbose, &check_only,
 	    &d.conf_path);
-	if (d.conf == NULL) {
+	if (conf == NULL) {
 		if (d.conf_path == NULL)
 			d.conf_path = DEFAULT_CONF;
-		if (conf_parse_file(d.conf_path, &d.conf, err,
-		    sizeof(err)) < 0) {
+		if (conf_parse_file(d.conf_path, &conf, err, sizeof(err)) < 0) {
 			fprintf(stderr, "minisand: %s\n", err);
 			return 1;
 		}
 	}
-	if (conf_verify(d.conf, err, sizeof(err)) < 0) {
+	if (conf_verify(conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "minisand: %s\n", err);
+		conf_free(conf);
 		return 1;
 	}
 	if (check_only) {
 		printf("configuration OK\n");
-		conf_free(d.conf);
+		conf_free(conf);
 		return 0;
 	}
 	log_init(1, verbose);
@@ -434,9 +306,10 @@ main(int argc, char **argv)
 	d.engine_watch.arg = d.engine;
 	if (evloop_add(d.loop, &d.engine_watch, EPOLLIN) < 0)
 		fatal("epoll");
-	if (build_server(&d, err, sizeof(err)) < 0)
-		fatalx("%s", err);
-	if (iscsi_server_listen(&d.srv, err, sizeof(err)) < 0)
+	d.srv.loop = d.loop;
+	d.apply.srv = &d.srv;
+	d.apply.engine = d.engine;
+	if (apply_initial(&d.apply, conf, err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	if (evloop_set_tick(d.loop, 1000, iscsi_server_tick, &d.srv) < 0)
 		fatal("timerfd");
@@ -444,12 +317,6 @@ main(int argc, char **argv)
 		daemonize();
 		log_init(0, verbose);
 	}
-	for (size_t i = 0; i < d.srv.nportals; i++)
-		log_info("listening on %s%s%s:%u",
-		    strchr(d.srv.portals[i].host, ':') ? "[" : "",
-		    d.srv.portals[i].host,
-		    strchr(d.srv.portals[i].host, ':') ? "]" : "",
-		    d.srv.portals[i].port);
 	for (size_t i = 0; i < d.srv.ntargets; i++)
 		log_info("target %s: %u LUN slot(s)", d.srv.targets[i]->name,
 		    d.srv.targets[i]->scsi.nluns);
@@ -459,10 +326,9 @@ main(int argc, char **argv)
 		log_warnx("event loop: %s", strerror(-rc));
 	/* queued writes are carried out before the workers stop */
 	bs_engine_free(d.engine);
-	flush_stores(&d);
-	free_server(&d);
+	apply_flush(&d.apply);
+	apply_fini(&d.apply);
 	evloop_free(d.loop);
-	conf_free(d.conf);
 	log_info("stopped");
 	return rc < 0 ? 1 : 0;
 }

@@ -4,6 +4,7 @@
 #include "iscsi/server.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -36,44 +37,104 @@ portal_ready(struct evloop_watch *w, uint32_t events)
 	}
 }
 
-int
-iscsi_server_listen(struct iscsi_server *srv, char *err, size_t errlen)
+static void
+portal_close(struct iscsi_server *srv, struct iscsi_portal *p)
 {
-	for (size_t i = 0; i < srv->nportals; i++) {
-		struct iscsi_portal *p = &srv->portals[i];
-		int fd = net_listen(p->host, p->port, err, errlen);
+	if (p->watch.fd < 0)
+		return;
+	evloop_del(srv->loop, &p->watch);
+	close(p->watch.fd);
+	p->watch.fd = -1;
+}
+
+/* Registers p (fd set) with the loop. Returns 0 or -errno. */
+static int
+portal_watch(struct iscsi_server *srv, struct iscsi_portal *p)
+{
+	p->srv = srv;
+	p->wildcard = strcmp(p->host, "0.0.0.0") == 0 ||
+	    strcmp(p->host, "::") == 0;
+	p->watch.cb = portal_ready;
+	p->watch.arg = p;
+	return evloop_add(srv->loop, &p->watch, EPOLLIN);
+}
+
+int
+iscsi_server_set_portals(struct iscsi_server *srv,
+    const struct iscsi_portal *want, size_t n, char *err, size_t errlen)
+{
+	struct iscsi_portal *np = calloc(n ? n : 1, sizeof(*np));
+	char msg[256];
+	int first = 0;
+
+	if (np == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct iscsi_portal *p = &np[i];
 		int rc;
 
-		if (fd < 0)
-			return fd;
-		p->srv = srv;
-		p->wildcard = strcmp(p->host, "0.0.0.0") == 0 ||
-		    strcmp(p->host, "::") == 0;
-		p->watch.fd = fd;
-		p->watch.cb = portal_ready;
-		p->watch.arg = p;
-		rc = evloop_add(srv->loop, &p->watch, EPOLLIN);
+		snprintf(p->host, sizeof(p->host), "%s", want[i].host);
+		p->port = want[i].port;
+		p->watch.fd = -1;
+		for (size_t j = 0; j < srv->nportals; j++) {
+			struct iscsi_portal *o = &srv->portals[j];
+
+			if (o->watch.fd >= 0 && o->port == p->port &&
+			    strcmp(o->host, p->host) == 0) {
+				/* keep the socket, move the registration */
+				evloop_del(srv->loop, &o->watch);
+				p->watch.fd = o->watch.fd;
+				o->watch.fd = -1;
+				break;
+			}
+		}
+		if (p->watch.fd < 0) {
+			rc = net_listen(p->host, p->port, msg, sizeof(msg));
+			if (rc < 0) {
+				if (first == 0 && err != NULL)
+					snprintf(err, errlen, "%s", msg);
+				if (first == 0)
+					first = rc;
+				continue;
+			}
+			p->watch.fd = rc;
+			log_info("listening on %s%s%s:%u",
+			    strchr(p->host, ':') ? "[" : "", p->host,
+			    strchr(p->host, ':') ? "]" : "", p->port);
+		}
+		rc = portal_watch(srv, p);
 		if (rc < 0) {
-			snprintf(err, errlen, "epoll: %s", strerror(-rc));
-			close(fd);
+			close(p->watch.fd);
 			p->watch.fd = -1;
-			return rc;
+			if (first == 0 && err != NULL)
+				snprintf(err, errlen, "epoll: %s",
+				    strerror(-rc));
+			if (first == 0)
+				first = rc;
 		}
 	}
-	return 0;
+	for (size_t j = 0; j < srv->nportals; j++) {
+		struct iscsi_portal *o = &srv->portals[j];
+
+		if (o->watch.fd >= 0)
+			log_info("no longer listening on %s:%u", o->host,
+			    o->port);
+		portal_close(srv, o);
+	}
+	free(srv->portals);
+	srv->portals = np;
+	srv->nportals = n;
+	return first;
 }
 
 void
-iscsi_server_unlisten(struct iscsi_server *srv)
+iscsi_server_drop_target(struct iscsi_server *srv, struct iscsi_target *t)
 {
-	for (size_t i = 0; i < srv->nportals; i++) {
-		struct iscsi_portal *p = &srv->portals[i];
-
-		if (p->watch.fd < 0)
-			continue;
-		evloop_del(srv->loop, &p->watch);
-		close(p->watch.fd);
-		p->watch.fd = -1;
+	for (struct session *s = srv->sessions, *next; s != NULL; s = next) {
+		next = s->next;
+		if (s->target == t && !s->closing)
+			session_close(s,
+			    "target removed from the configuration");
 	}
 }
 
@@ -138,7 +199,8 @@ iscsi_server_tick(void *arg)
 void
 iscsi_server_shutdown(struct iscsi_server *srv)
 {
-	iscsi_server_unlisten(srv);
+	for (size_t i = 0; i < srv->nportals; i++)
+		portal_close(srv, &srv->portals[i]);
 	for (struct conn *c = srv->conns, *next; c != NULL; c = next) {
 		next = c->next;
 		conn_close(c, NULL);

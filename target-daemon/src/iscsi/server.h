@@ -49,11 +49,15 @@ struct iscsi_server {
 	uint32_t next_ttt;
 };
 
-/* Starts listening on every portal (fds registered with srv->loop).
- * Returns 0 or -errno with err naming the portal. */
-int iscsi_server_listen(struct iscsi_server *srv, char *err, size_t errlen);
-/* Closes the listening sockets. */
-void iscsi_server_unlisten(struct iscsi_server *srv);
+/* Makes the listening portals exactly want[0..n) (host and port set):
+ * sockets of portals that stay are kept, new ones listen, the others
+ * close; connections are not touched. Returns 0, or the first error (-errno
+ * with err naming the portal; err may be NULL) after doing the rest. */
+int iscsi_server_set_portals(struct iscsi_server *srv,
+    const struct iscsi_portal *want, size_t n, char *err, size_t errlen);
+/* Ends every session logged in to t (the target is going away). */
+void iscsi_server_drop_target(struct iscsi_server *srv,
+    struct iscsi_target *t);
 /* Logs out every session (Async logout request, then close) and closes all
  * connections; tasks in flight finish and are dropped. */
 void iscsi_server_shutdown(struct iscsi_server *srv);

@@ -229,7 +229,26 @@ def case_data_digest(host, port, target):
     return True, 'digests checked both ways; bad data digest rejected'
 
 
+def case_half_open_flood(host, port, target):
+    """50 connections that never finish a login (half of them stop in the
+    middle of a header) must not keep a real initiator out."""
+    import subprocess
+    socks = []
+    for i in range(50):
+        sock = connect(host, port)
+        if i % 2:
+            sock.sendall(login_pdu(b'')[:20])
+        socks.append(sock)
+    url = f'iscsi://{host}:{port}/{target}/0'
+    res = subprocess.run(['iscsi-inq', url], capture_output=True,
+                         timeout=30)
+    for sock in socks:
+        sock.close()
+    return res.returncode == 0, 'iscsi-inq worked beside 50 half-open logins'
+
+
 CASES = {
+    'half-open-flood': case_half_open_flood,
     'data-digest': case_data_digest,
     'non-login-first': case_non_login_first,
     'unknown-target': case_unknown_target,
