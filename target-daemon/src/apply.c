@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sys/types.h>
 
+#include "limits_minisan.h"
 #include "scsi/scsi.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -213,6 +214,7 @@ set_globals(struct iscsi_server *srv, const struct conf *cf)
 	srv->limits.initial_r2t = cf->initial_r2t != 0;
 	/* one R2T at a time: Data-Out arrives in order (scsi_cmd.c) */
 	srv->limits.max_outstanding_r2t = 1;
+	srv->limits.max_connections = MINISAN_MAX_CONNS_PER_SESSION;
 }
 
 static struct iscsi_portal *

@@ -247,7 +247,134 @@ def case_half_open_flood(host, port, target):
     return res.returncode == 0, 'iscsi-inq worked beside 50 half-open logins'
 
 
+class Session:
+    """One connection of a normal session, logged in with defaults (no
+    digests), speaking just enough to send SCSI commands."""
+
+    def __init__(self, host, port, target, isid=ISID, tsih=0, cid=0,
+                 cmdsn=1):
+        self.sock = connect(host, port)
+        self.cmdsn = cmdsn
+        self.itt = 0x100 + cid * 0x1000
+        # RFC 7143 13.21, 13.14: SessionType and ImmediateData are
+        # leading-only keys
+        leading = [('SessionType', 'Normal')] if tsih == 0 else []
+        bhs = bytearray(login_pdu(text([('InitiatorName', INITIATOR)] +
+                                       leading +
+                                       [('TargetName', target),
+                                        ('AuthMethod', 'None')]),
+                                  csg=0, nsg=1))
+        bhs[8:14] = isid
+        struct.pack_into('>H', bhs, 14, tsih)
+        struct.pack_into('>H', bhs, 20, cid)
+        struct.pack_into('>I', bhs, 24, cmdsn)
+        self.sock.sendall(bytes(bhs))
+        rsp, _ = recv_pdu(self.sock)
+        if rsp is None or rsp[36] != 0:
+            raise RuntimeError(f'security stage failed: {rsp}')
+        ops = [('ImmediateData', 'Yes'), ('MaxConnections', '2')] \
+            if tsih == 0 else []
+        bhs = bytearray(login_pdu(text(ops), csg=1, nsg=3))
+        bhs[8:14] = isid
+        struct.pack_into('>H', bhs, 14, tsih)
+        struct.pack_into('>H', bhs, 20, cid)
+        struct.pack_into('>I', bhs, 24, cmdsn)
+        self.sock.sendall(bytes(bhs))
+        rsp, _ = recv_pdu(self.sock)
+        if rsp is None or rsp[36] != 0:
+            raise RuntimeError(f'operational stage failed: {rsp}')
+        self.tsih = struct.unpack_from('>H', rsp, 14)[0]
+
+    def scsi_cmd(self, cdb, cmdsn, edtl=0, read=False):
+        """Sends a SCSI command with the given CmdSN; returns its ITT."""
+        self.itt += 1
+        bhs = bytearray(48)
+        bhs[0] = 0x01
+        bhs[1] = 0x80 | (0x40 if read else 0) | 0x01
+        struct.pack_into('>I', bhs, 16, self.itt)
+        struct.pack_into('>I', bhs, 20, edtl)
+        struct.pack_into('>I', bhs, 24, cmdsn)
+        bhs[32:32 + len(cdb)] = cdb
+        self.sock.sendall(bytes(bhs))
+        return self.itt
+
+    def response(self):
+        """Next SCSI Response (or Data-In with status): (ITT, status)."""
+        while True:
+            bhs, _ = recv_pdu(self.sock)
+            if bhs is None:
+                return None
+            op = bhs[0] & 0x3f
+            if op == 0x21 or (op == 0x25 and bhs[1] & 0x01):
+                return struct.unpack_from('>I', bhs, 16)[0], bhs[3]
+
+
+TUR = bytes(6)
+
+
+def case_mcs_out_of_order(host, port, target):
+    """Two connections of one session (RFC 7143 6.3.1, TSIH != 0); a command
+    sent ahead of its CmdSN turn on one connection waits until the gap is
+    filled on the other, then both complete."""
+    a = Session(host, port, target, cid=0)
+    b = Session(host, port, target, tsih=a.tsih, cid=1)
+    itt_b = b.scsi_cmd(TUR, cmdsn=2)     # ahead of its turn: held
+    a.sock.settimeout(1)
+    b.sock.settimeout(1)
+    try:
+        early = b.response()
+    except socket.timeout:
+        early = None
+    if early is not None:
+        return False, f'CmdSN 2 executed before CmdSN 1: {early}'
+    a.sock.settimeout(10)
+    b.sock.settimeout(10)
+    itt_a = a.scsi_cmd(TUR, cmdsn=1)
+    ra, rb = a.response(), b.response()
+    ok = ra is not None and rb is not None and ra[0] == itt_a and \
+        rb[0] == itt_b
+    return ok, f'held command completed after the gap: {ra} {rb}'
+
+
+def case_reinstatement(host, port, target):
+    """RFC 7143 6.3.5: a new login with the same ISID and TSIH 0 replaces
+    the old session; its connection is closed."""
+    old = Session(host, port, target)
+    new = Session(host, port, target)
+    old.sock.settimeout(5)
+    closed = closed_by_peer(old.sock)
+    new.scsi_cmd(TUR, cmdsn=1)
+    rsp = new.response()
+    return closed and rsp is not None, 'old session closed, new one works'
+
+
+def case_nop_ping(host, port, target):
+    """The target pings an idle connection with NOP-In (TTT set) and keeps
+    the connection when the initiator answers (RFC 7143 11.19)."""
+    a = Session(host, port, target)
+    a.sock.settimeout(30)
+    bhs, _ = recv_pdu(a.sock)
+    if bhs is None or bhs[0] & 0x3f != 0x20:
+        return False, f'no NOP-In: {bhs}'
+    ttt = struct.unpack_from('>I', bhs, 20)[0]
+    if ttt == 0xffffffff:
+        return False, 'NOP-In without a target transfer tag'
+    reply = bytearray(48)
+    reply[0] = 0x40
+    reply[1] = 0x80
+    struct.pack_into('>I', reply, 16, 0xffffffff)
+    struct.pack_into('>I', reply, 20, ttt)
+    struct.pack_into('>I', reply, 24, 1)
+    a.sock.sendall(bytes(reply))
+    a.scsi_cmd(TUR, cmdsn=1)
+    rsp = a.response()
+    return rsp is not None, f'answered ping 0x{ttt:08x}, session alive'
+
+
 CASES = {
+    'mcs-out-of-order': case_mcs_out_of_order,
+    'reinstatement': case_reinstatement,
+    'nop-ping': case_nop_ping,
     'half-open-flood': case_half_open_flood,
     'data-digest': case_data_digest,
     'non-login-first': case_non_login_first,
