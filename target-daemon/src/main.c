@@ -92,6 +92,25 @@ reload(struct daemon_state *d)
 		log_info("configuration reloaded from %s", d->conf_path);
 }
 
+/* Ends the loop once the logouts asked for on shutdown are done. */
+static void
+maybe_stop(struct daemon_state *d)
+{
+	if (d->srv.stopping == 0 || !iscsi_server_stopped(&d->srv))
+		return;
+	iscsi_server_close_all(&d->srv);
+	evloop_stop(d->loop);
+}
+
+static void
+tick(void *arg)
+{
+	struct daemon_state *d = arg;
+
+	iscsi_server_tick(&d->srv);
+	maybe_stop(d);
+}
+
 static void
 signal_ready(struct evloop_watch *w, uint32_t events)
 {
@@ -106,9 +125,12 @@ signal_ready(struct evloop_watch *w, uint32_t events)
 			break;
 		case SIGINT:
 		case SIGTERM:
-			log_info("signal %u: shutting down", si.ssi_signo);
+			if (d->srv.stopping != 0)
+				break;
+			log_info("signal %u: asking initiators to log out",
+			    si.ssi_signo);
 			iscsi_server_shutdown(&d->srv);
-			evloop_stop(d->loop);
+			maybe_stop(d);
 			break;
 		default:
 			break;
@@ -311,7 +333,7 @@ main(int argc, char **argv)
 	d.apply.engine = d.engine;
 	if (apply_initial(&d.apply, conf, err, sizeof(err)) < 0)
 		fatalx("%s", err);
-	if (evloop_set_tick(d.loop, 1000, iscsi_server_tick, &d.srv) < 0)
+	if (evloop_set_tick(d.loop, 250, tick, &d) < 0)
 		fatal("timerfd");
 	if (!foreground) {
 		daemonize();

@@ -196,13 +196,50 @@ iscsi_server_tick(void *arg)
 	}
 }
 
+static void
+send_logout_request(struct conn *c)
+{
+	struct tx_pdu *p = conn_pdu_new(ISCSI_OP_ASYNC_MSG);
+
+	p->hdr[BHS_FLAGS] = ISCSI_FLAG_FINAL;
+	put_be32(p->hdr + BHS_ITT, ISCSI_RESERVED_TAG);
+	p->hdr[BHS_ASYNC_EVENT] = ASYNC_EVENT_LOGOUT_REQUEST;
+	/* Parameter3: the initiator logs out within this many seconds */
+	put_be16(p->hdr + BHS_ASYNC_PARAM3, ISCSI_SHUTDOWN_GRACE_SEC);
+	conn_send(c, p, true);
+}
+
 void
 iscsi_server_shutdown(struct iscsi_server *srv)
 {
+	srv->stopping = evloop_now();
 	for (size_t i = 0; i < srv->nportals; i++)
 		portal_close(srv, &srv->portals[i]);
 	for (struct conn *c = srv->conns, *next; c != NULL; c = next) {
 		next = c->next;
-		conn_close(c, NULL);
+		if (c->state == CONN_FULL_FEATURE)
+			send_logout_request(c);
+		else
+			conn_close(c, NULL);
+	}
+}
+
+bool
+iscsi_server_stopped(const struct iscsi_server *srv)
+{
+	unsigned live = 0;
+
+	for (const struct conn *c = srv->conns; c != NULL; c = c->next)
+		live += c->state != CONN_CLOSED;
+	return live == 0 ||
+	    evloop_now() - srv->stopping >= ISCSI_SHUTDOWN_GRACE_SEC;
+}
+
+void
+iscsi_server_close_all(struct iscsi_server *srv)
+{
+	for (struct conn *c = srv->conns, *next; c != NULL; c = next) {
+		next = c->next;
+		conn_close(c, "shutting down");
 	}
 }

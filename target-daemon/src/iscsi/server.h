@@ -5,6 +5,7 @@
 #ifndef MINISAN_ISCSI_SERVER_H
 #define MINISAN_ISCSI_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,7 @@ struct iscsi_server {
 	struct session *sessions;
 	unsigned nsessions;
 	uint16_t next_tsih;
+	uint64_t stopping;  /* monotonic second shutdown began, or 0 */
 	uint64_t next_conn_id;
 	uint32_t next_ttt;
 };
@@ -58,9 +60,17 @@ int iscsi_server_set_portals(struct iscsi_server *srv,
 /* Ends every session logged in to t (the target is going away). */
 void iscsi_server_drop_target(struct iscsi_server *srv,
     struct iscsi_target *t);
-/* Logs out every session (Async logout request, then close) and closes all
- * connections; tasks in flight finish and are dropped. */
+/* Begins an orderly stop: portals close, connections still logging in
+ * close, and every logged-in connection is asked to log out (RFC7143
+ * 11.9.1 Async Message, event 1) within ISCSI_SHUTDOWN_GRACE_SEC. */
 void iscsi_server_shutdown(struct iscsi_server *srv);
+/* True once every connection has gone, or the grace time is over; the
+ * caller then ends the loop after iscsi_server_close_all(). */
+bool iscsi_server_stopped(const struct iscsi_server *srv);
+/* Closes every remaining connection; tasks in flight finish unseen. */
+void iscsi_server_close_all(struct iscsi_server *srv);
+
+#define ISCSI_SHUTDOWN_GRACE_SEC 3
 /* Periodic housekeeping: login timeouts, NOP-In pings, dead peers. */
 void iscsi_server_tick(void *srv);
 /* Looks up a target by name (case-insensitive, RFC7143 4.2.7.1). */

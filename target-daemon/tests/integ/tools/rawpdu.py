@@ -371,7 +371,33 @@ def case_nop_ping(host, port, target):
     return rsp is not None, f'answered ping 0x{ttt:08x}, session alive'
 
 
+def case_shutdown_logout(host, port, target):
+    """On SIGTERM the target asks for a logout (Async Message, event 1) and
+    answers the Logout; the caller signals the daemon after 'ready'."""
+    a = Session(host, port, target)
+    print('ready', flush=True)
+    a.sock.settimeout(20)
+    while True:
+        bhs, _ = recv_pdu(a.sock)
+        if bhs is None:
+            return False, 'connection closed without an Async Message'
+        if bhs[0] & 0x3f == 0x32:
+            break
+    if bhs[36] != 1:
+        return False, f'AsyncEvent {bhs[36]}, expected 1 (logout request)'
+    logout = bytearray(48)
+    logout[0] = 0x46  # immediate Logout Request
+    logout[1] = 0x80  # close the session
+    struct.pack_into('>I', logout, 16, 0x77)
+    struct.pack_into('>I', logout, 24, 1)
+    a.sock.sendall(bytes(logout))
+    bhs, _ = recv_pdu(a.sock)
+    ok = bhs is not None and bhs[0] & 0x3f == 0x26 and bhs[2] == 0
+    return ok and closed_by_peer(a.sock), 'logged out on request'
+
+
 CASES = {
+    'shutdown-logout': case_shutdown_logout,
     'mcs-out-of-order': case_mcs_out_of_order,
     'reinstatement': case_reinstatement,
     'nop-ping': case_nop_ping,
