@@ -3,12 +3,13 @@
 #   make check   the whole test suite; ends with "N passed, N failed"
 #   make         build out/bin/minisand (static, musl)
 #   make deps    install missing Debian packages (apt-get)
-# Planned by the open issues: make image (appliance), make bench, make san,
-# make fuzz; see README.md.
+#   make fuzz    run every libFuzzer target (FUZZ_SECONDS each, default 120)
+# Planned by the open issues: make image (appliance), make bench, make san;
+# see README.md.
 OUT := $(CURDIR)/out
 DAEMON := $(MAKE) -C target-daemon OUT=$(OUT)
 
-.PHONY: all deps daemon asan unit-tests check run clean distclean
+.PHONY: all deps daemon asan unit-tests fuzz check run clean distclean
 
 all: daemon
 
@@ -23,6 +24,11 @@ asan: deps
 
 unit-tests: deps
 	@$(DAEMON) unit-tests
+
+# FUZZ_SECONDS per target (default 120)
+fuzz: deps
+	@$(DAEMON) fuzzers
+	@ci/fuzz.sh $${FUZZ_SECONDS:-120}
 
 check: deps
 	@ci/check.sh

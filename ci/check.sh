@@ -24,7 +24,8 @@ record() { # record NAME STATUS
 }
 
 note "== build"
-if ! make -s -C "$top/target-daemon" OUT="$OUT" daemon asan unit-tests; then
+if ! make -s -C "$top/target-daemon" OUT="$OUT" daemon asan unit-tests \
+	fuzzers; then
 	note "build failed"
 	note "0 passed, 1 failed"
 	exit 1
@@ -50,6 +51,10 @@ for t in "$OUT"/tests/test_*; do
 	failed=$((failed + f))
 	note "ok   $name: $line"
 done
+
+note "== fuzz smoke (every parser, ${FUZZ_SECONDS:-15} s each)"
+"$top/ci/fuzz.sh" "${FUZZ_SECONDS:-15}"
+record fuzz-smoke $?
 
 note "== integration tests"
 for t in "$top"/target-daemon/tests/integ/[0-9][0-9][0-9]_*.sh; do

@@ -174,26 +174,33 @@ evloop_now(void)
 }
 
 int
+evloop_poll(struct evloop *loop, int timeout_ms)
+{
+	int n = epoll_wait(loop->epfd, loop->batch, EVLOOP_BATCH,
+	    loop->deferred ? 0 : timeout_ms);
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	loop->nbatch = n;
+	for (int i = 0; i < n; i++) {
+		struct evloop_watch *w = loop->batch[i].data.ptr;
+
+		if (w != NULL)
+			w->cb(w, loop->batch[i].events);
+	}
+	loop->nbatch = 0;
+	run_deferred(loop);
+	return n;
+}
+
+int
 evloop_run(struct evloop *loop)
 {
 	while (!loop->stop) {
-		int n = epoll_wait(loop->epfd, loop->batch, EVLOOP_BATCH,
-		    loop->deferred ? 0 : -1);
+		int rc = evloop_poll(loop, -1);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		loop->nbatch = n;
-		for (int i = 0; i < n; i++) {
-			struct evloop_watch *w = loop->batch[i].data.ptr;
-
-			if (w != NULL)
-				w->cb(w, loop->batch[i].events);
-		}
-		loop->nbatch = 0;
-		run_deferred(loop);
+		if (rc < 0)
+			return rc;
 	}
 	run_deferred(loop);
 	return 0;

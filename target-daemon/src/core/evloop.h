@@ -43,6 +43,10 @@ int evloop_set_tick(struct evloop *loop, unsigned interval_ms,
 /* Monotonic seconds, for timeouts. */
 uint64_t evloop_now(void);
 
+/* Waits up to timeout_ms (-1: forever) for one batch of events, handles
+ * it and runs the deferred work. Returns the number of events handled, or
+ * -errno if epoll fails. (Tests and fuzzers drive a loop with this.) */
+int evloop_poll(struct evloop *loop, int timeout_ms);
 /* Runs until evloop_stop(). Returns 0, or -errno if epoll fails. */
 int evloop_run(struct evloop *loop);
 void evloop_stop(struct evloop *loop);
