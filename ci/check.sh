@@ -24,7 +24,7 @@ record() { # record NAME STATUS
 }
 
 note "== build"
-if ! make -s -C "$top/target-daemon" OUT="$OUT" daemon asan unit-tests \
+if ! make -s -j2 -C "$top/target-daemon" OUT="$OUT" daemon asan unit-tests \
 	fuzzers; then
 	note "build failed"
 	note "0 passed, 1 failed"
