@@ -413,10 +413,6 @@ nop_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		free(data);
 		return;
 	}
-	if (session_check_cmdsn(c->sess, bhs) == CMDSN_DROP) {
-		free(data);
-		return;
-	}
 	/* RFC7143 11.19: a ping answer echoes the data, with TTT reserved. */
 	p = conn_pdu_new(ISCSI_OP_NOP_IN);
 	p->hdr[BHS_FLAGS] = ISCSI_FLAG_FINAL;
@@ -439,6 +435,22 @@ snack_rx(struct conn *c, const uint8_t *bhs)
 	conn_reject(c, bhs, REJECT_COMMAND_NOT_SUPPORTED);
 }
 
+/* RFC7143 3.2.2.1: PDUs that carry a CmdSN the window orders. */
+static bool
+op_has_cmdsn(uint8_t op)
+{
+	switch (op) {
+	case ISCSI_OP_NOP_OUT:
+	case ISCSI_OP_SCSI_CMD:
+	case ISCSI_OP_TMF_REQ:
+	case ISCSI_OP_TEXT_REQ:
+	case ISCSI_OP_LOGOUT_REQ:
+		return true;
+	default:
+		return false;
+	}
+}
+
 void
 conn_dispatch(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 {
@@ -452,6 +464,21 @@ conn_dispatch(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 	/* Every PDU but Data-Out acknowledges our StatSN. */
 	if (c->state == CONN_FULL_FEATURE && op != ISCSI_OP_DATA_OUT)
 		c->exp_stat_sn = get_be32(bhs + BHS_CMD_EXPSTATSN);
+	if (c->state == CONN_FULL_FEATURE && op_has_cmdsn(op)) {
+		switch (session_check_cmdsn(c->sess, bhs)) {
+		case CMDSN_DROP:
+			free(data);
+			return;
+		case CMDSN_HOLD:
+			/* ahead of its turn (multiple connections) */
+			if (!session_hold(c->sess, c, bhs, data, dsl,
+			    get_be32(bhs + BHS_CMD_CMDSN), false))
+				conn_close(c, "too many PDUs held out of order");
+			return;
+		case CMDSN_NOW:
+			break;
+		}
+	}
 	switch (op) {
 	case ISCSI_OP_LOGIN_REQ:
 		login_rx(c, bhs, data, dsl);

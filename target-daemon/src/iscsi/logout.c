@@ -34,8 +34,6 @@ logout_rx(struct conn *c, const uint8_t *bhs)
 	uint8_t reason = bhs[BHS_FLAGS] & 0x7f;
 	uint16_t cid = get_be16(bhs + BHS_LOGOUT_CID);
 
-	if (session_check_cmdsn(s, bhs) == CMDSN_DROP)
-		return;
 	switch (reason) {
 	case LOGOUT_CLOSE_SESSION:
 		conn_log(c, "logout: closing session TSIH %u", s->tsih);

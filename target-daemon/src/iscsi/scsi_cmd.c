@@ -15,6 +15,7 @@
 #define SENSE_KEY_ILLEGAL_REQUEST 0x05
 #define ASC_INVALID_FIELD_IN_CDB 0x24
 #define SENSE_KEY_ABORTED_COMMAND 0x0b
+#define ASC_DATA_PHASE_ERROR 0x4b
 
 static void task_scsi_done(struct scsi_task *st);
 
@@ -308,18 +309,6 @@ scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 	uint32_t edtl = get_be32(bhs + BHS_CMD_EDTL);
 	uint8_t flags = bhs[BHS_FLAGS];
 
-	switch (session_check_cmdsn(s, bhs)) {
-	case CMDSN_DROP:
-		free(data);
-		return;
-	case CMDSN_HOLD:
-		if (!session_hold(s, c, bhs, data, dsl,
-		    get_be32(bhs + BHS_CMD_CMDSN), false))
-			conn_close(c, "too many commands held out of order");
-		return;
-	case CMDSN_NOW:
-		break;
-	}
 	if (session_find_task(s, get_be32(bhs + BHS_ITT)) != NULL) {
 		/* RFC7143 11.3.4: ITT must be unique among active tasks. */
 		conn_reject(c, bhs, REJECT_TASK_IN_PROGRESS);
@@ -379,13 +368,17 @@ conn_find_task(struct conn *c, uint32_t itt)
 }
 
 static void
-data_out_error(struct conn *c, const uint8_t *bhs, const char *why)
+data_out_error(struct conn *c, const uint8_t *bhs, struct iscsi_task *t,
+    const char *why)
 {
-	/* At ErrorRecoveryLevel 0 a broken data sequence cannot be
-	 * recovered within the connection (RFC7143 7.1.4). */
+	/* RFC7143 7.1.4 (ErrorRecoveryLevel 0): the PDU is rejected and,
+	 * since its data cannot be recovered, the command ends with CHECK
+	 * CONDITION (ABORTED COMMAND, DATA PHASE ERROR); Data-Out still in
+	 * flight for it finds no task and is dropped. */
 	conn_log(c, "Data-Out ITT 0x%08x: %s", get_be32(bhs + BHS_ITT), why);
 	conn_reject(c, bhs, REJECT_PROTOCOL_ERROR);
-	conn_close_after_flush(c);
+	if (t != NULL)
+		task_fail(t, SENSE_KEY_ABORTED_COMMAND, ASC_DATA_PHASE_ERROR, 0);
 }
 
 void
@@ -412,7 +405,7 @@ scsi_data_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data,
 		return;
 	}
 	if (t->state != TASK_DATA_OUT) {
-		data_out_error(c, bhs, "no data expected");
+		data_out_error(c, bhs, NULL, "no data expected");
 		goto out;
 	}
 	if (ttt == ISCSI_RESERVED_TAG)
@@ -420,18 +413,19 @@ scsi_data_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data,
 	else if (t->r2t_out && ttt == t->ttt)
 		end = t->r2t_end;
 	else {
-		data_out_error(c, bhs, "unknown target transfer tag");
+		data_out_error(c, bhs, t, "unknown target transfer tag");
 		goto out;
 	}
 	/* RFC7143 11.7.4: DataSN counts the PDUs of each sequence; we
 	 * negotiate DataPDUInOrder so offsets must be contiguous. */
 	if (data_sn != t->data_sn) {
-		data_out_error(c, bhs, "DataSN out of order");
+		data_out_error(c, bhs, t, "DataSN out of order");
 		goto out;
 	}
 	if (off != t->wgot || dsl > end - t->wgot || (final &&
 	    off + dsl != end && ttt != ISCSI_RESERVED_TAG)) {
-		data_out_error(c, bhs, "buffer offset or length out of sequence");
+		data_out_error(c, bhs, t,
+		    "buffer offset or length out of sequence");
 		goto out;
 	}
 	if (t->wbuf != NULL && dsl > 0)

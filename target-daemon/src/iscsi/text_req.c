@@ -92,10 +92,6 @@ text_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 {
 	uint32_t ttt = get_be32(bhs + BHS_TTT);
 
-	if (session_check_cmdsn(c->sess, bhs) == CMDSN_DROP) {
-		free(data);
-		return;
-	}
 	if (ttt != ISCSI_RESERVED_TAG) {
 		/* continuation of our long response */
 		if (ttt != c->text_ttt || c->text_out == NULL)

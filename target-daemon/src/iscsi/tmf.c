@@ -113,8 +113,6 @@ tmf_rx(struct conn *c, const uint8_t *bhs)
 	uint64_t lun = pdu_lun_decode(bhs + BHS_LUN);
 	struct tmf_wait *w;
 
-	if (session_check_cmdsn(s, bhs) == CMDSN_DROP)
-		return;
 	w = xcalloc(1, sizeof(*w));
 	w->sess = s;
 	session_get(s);
