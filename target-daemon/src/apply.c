@@ -370,6 +370,8 @@ apply_fini(struct apply_state *st)
 	struct iscsi_server *srv = st->srv;
 
 	iscsi_server_set_portals(srv, NULL, 0, NULL, 0);
+	free(srv->portals);
+	srv->portals = NULL;
 	for (size_t i = 0; i < srv->ntargets; i++) {
 		for (uint32_t l = 0; l < st->targets[i].nluns; l++)
 			lun_release(&st->targets[i].luns[l]);
