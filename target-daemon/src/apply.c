@@ -4,12 +4,14 @@
  * sessions on unchanged targets and LUNs are not disturbed. */
 #include "apply.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "limits_minisan.h"
@@ -76,12 +78,33 @@ retire(struct apply_state *st, struct apply_lun *al, struct iscsi_target *t)
 	st->retired = r;
 }
 
+/* The file a LUN's persistent reservations live in while APTPL is set:
+ * STATE_DIR/pr-<target>-lun<N>, with characters other than [A-Za-z0-9.-]
+ * of the target name replaced by '_'. NULL without a state directory. */
+static char *
+pr_file_path(const char *state_dir, const char *tname, uint32_t lun)
+{
+	char *path, *p;
+	size_t n;
+
+	if (state_dir == NULL)
+		return NULL;
+	n = strlen(state_dir) + strlen(tname) + 32;
+	path = xmalloc(n);
+	snprintf(path, n, "%s/pr-%s-lun%u", state_dir, tname, lun);
+	for (p = path + strlen(state_dir) + 4; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+			*p = '_';
+	return path;
+}
+
 static int
 lun_build(struct apply_state *st, const char *tname, const struct conf_lun *cl,
     struct apply_lun *out, char *err, size_t errlen)
 {
 	struct scsi_lun_params lp = { 0 };
 	char msg[CONF_ERR_MAX];
+	char *pr_file = pr_file_path(st->state_dir, tname, cl->id);
 	int rc;
 
 	rc = bs_open(st->engine, cl->path, cl->readonly, &out->bs, msg,
@@ -89,6 +112,7 @@ lun_build(struct apply_state *st, const char *tname, const struct conf_lun *cl,
 	if (rc < 0) {
 		snprintf(err, errlen, "target %s LUN %u: %s", tname, cl->id,
 		    msg);
+		free(pr_file);
 		return rc;
 	}
 	lp.block_size = cl->block_size;
@@ -96,7 +120,9 @@ lun_build(struct apply_state *st, const char *tname, const struct conf_lun *cl,
 	lp.removable = cl->removable;
 	lp.serial = cl->serial;
 	lp.naa_id = lun_naa_id(tname, cl->id);
+	lp.pr_file = pr_file;
 	out->lu = scsi_lun_new(out->bs, &lp, msg, sizeof(msg));
+	free(pr_file);
 	if (out->lu == NULL) {
 		snprintf(err, errlen, "target %s LUN %u (%s): %s", tname,
 		    cl->id, cl->path, msg);
@@ -252,6 +278,19 @@ apply_reload(struct apply_state *st, struct conf *conf, char *err,
 	struct iscsi_portal *portals;
 	int rc;
 
+	/* The state directory is where APTPL reservations are kept; the
+	 * running one stays in use for LUNs that do not change. */
+	free(st->state_dir);
+	st->state_dir = conf->state_dir ? xstrdup(conf->state_dir) : NULL;
+	if (st->state_dir != NULL && mkdir(st->state_dir, 0700) < 0 &&
+	    errno != EEXIST) {
+		snprintf(err, errlen, "state-directory %s: %s", st->state_dir,
+		    strerror(errno));
+		free(next);
+		free(targets);
+		conf_free(conf);
+		return -errno;
+	}
 	/* Phase 1: open every new backing store; nothing changes on error. */
 	for (size_t i = 0; i < n; i++) {
 		ssize_t old = find_running(st, conf->targets[i].name);
@@ -315,6 +354,8 @@ apply_reload(struct apply_state *st, struct conf *conf, char *err,
 			targets[i] = xcalloc(1, sizeof(*targets[i]));
 			targets[i]->name = xstrdup(ct->name);
 			targets[i]->scsi.name = targets[i]->name;
+			targets[i]->scsi.abort_tasks = iscsi_server_abort_tasks;
+			targets[i]->scsi.abort_arg = srv;
 			log_info("target %s added", ct->name);
 		}
 		free(targets[i]->alias);
@@ -393,4 +434,6 @@ apply_fini(struct apply_state *st)
 	}
 	conf_free(st->conf);
 	st->conf = NULL;
+	free(st->state_dir);
+	st->state_dir = NULL;
 }

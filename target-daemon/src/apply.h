@@ -21,6 +21,7 @@ struct apply_state {
 	struct conf *conf;             /* the model in force, owned */
 	struct apply_target *targets;  /* parallel to srv->targets */
 	struct apply_retired *retired; /* removed objects, freed at exit */
+	char *state_dir;               /* persistent reservation files */
 };
 
 /* Builds everything conf describes (takes ownership of conf) and starts

@@ -49,6 +49,48 @@
 /* LUN serial number (SPC-4 7.8.16 VPD 0x80 PRODUCT SERIAL NUMBER). */
 #define MINISAN_SERIAL_MAX 64u
 
+/* Logical block provisioning (VPD B0h): the most one WRITE SAME may
+ * write (MAXIMUM WRITE SAME LENGTH, the same work as the largest WRITE),
+ * the most blocks one UNMAP may deallocate (MAXIMUM UNMAP LBA COUNT; 1M
+ * 512-byte blocks at most, which libiscsi takes for the sane bound) and
+ * the most UNMAP block descriptors in its parameter list. */
+#define MINISAN_MAX_WRITE_SAME_BYTES MINISAN_MAX_XFER_BYTES
+#define MINISAN_MAX_UNMAP_BYTES (512u * 1024 * 1024)
+#define MINISAN_MAX_UNMAP_DESCRIPTORS 1024u
+/* Buffer WRITE SAME repeats its block into, per backing-store write. */
+#define MINISAN_WRITE_SAME_CHUNK_BYTES (1024u * 1024)
+/* LBA status descriptors one GET LBA STATUS returns at most. */
+#define MINISAN_MAX_LBA_STATUS_DESCRIPTORS 128u
+
+/* Atomic commands (SBC-3/SBC-4): the most one WRITE ATOMIC (16) writes
+ * (Block Limits MAXIMUM ATOMIC TRANSFER LENGTH) and the most blocks one
+ * COMPARE AND WRITE compares and writes (MAXIMUM COMPARE AND WRITE LENGTH,
+ * a one-byte field, so also at most 255 blocks). Both hold their blocks
+ * exclusively in the LUN's range lock while they run. */
+#define MINISAN_MAX_ATOMIC_BYTES (1024u * 1024)
+#define MINISAN_MAX_CAW_BLOCKS 255u
+/* Most bytes one PRE-FETCH reads ahead (the rest of its range is only
+ * checked). */
+#define MINISAN_PREFETCH_MAX_BYTES (1024u * 1024)
+/* SANITIZE OVERWRITE: bytes per backing-store write. */
+#define MINISAN_SANITIZE_CHUNK_BYTES (1024u * 1024)
+/* EXTENDED COPY (LID1), Third-party Copy VPD page and RECEIVE COPY RESULTS
+ * OPERATING PARAMETERS: CSCD and segment descriptors per command, their
+ * total length, bytes per backing-store transfer of a copy, and the copy
+ * results each LUN holds for RECEIVE COPY RESULTS (oldest dropped). */
+#define MINISAN_XCOPY_MAX_CSCD 8u
+#define MINISAN_XCOPY_MAX_SEGMENTS 64u
+#define MINISAN_XCOPY_MAX_DESC_LIST 4096u
+#define MINISAN_XCOPY_CHUNK_BYTES (1024u * 1024)
+#define MINISAN_XCOPY_MAX_HELD 16u
+
+/* Persistent reservations (SPC-4 5.13): registrations per LUN, the largest
+ * PERSISTENT RESERVE OUT parameter list (24 bytes plus TransportIDs of at
+ * most 256 bytes each) and the largest APTPL state file we read. */
+#define MINISAN_MAX_PR_REGISTRATIONS 256u
+#define MINISAN_MAX_PR_PARAM_BYTES (28u + 256u * 256u)
+#define MINISAN_MAX_PR_FILE_BYTES (256u * 1024u)
+
 /* Backing-store I/O worker threads per engine (bs_engine_new). */
 #define MINISAN_MAX_BS_THREADS 64
 

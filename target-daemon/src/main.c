@@ -55,6 +55,8 @@ usage(FILE *f)
 	    "  --lun PATH         quick mode: a LUN (file or block device); "
 	    "LUNs are\n"
 	    "                     numbered 0, 1, ... in order\n"
+	    "  --state-dir DIR    quick mode: keep persistent reservations "
+	    "(APTPL) here\n"
 	    "  --version          print the version and exit\n",
 	    DEFAULT_CONF);
 }
@@ -186,6 +188,7 @@ enum long_opt {
 	OPT_LISTEN = 256,
 	OPT_TARGET,
 	OPT_LUN,
+	OPT_STATE_DIR,
 	OPT_VERSION,
 };
 
@@ -199,6 +202,7 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "lun", required_argument, NULL, OPT_LUN },
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -241,6 +245,10 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		case OPT_LUN:
 			quick_mode = 1;
 			luns[nluns++] = optarg;
+			break;
+		case OPT_STATE_DIR:
+			free(quick->state_dir);
+			quick->state_dir = xstrdup(optarg);
 			break;
 		case OPT_VERSION:
 			printf("minisand %s\n", MINISAN_VERSION);

@@ -18,6 +18,33 @@ enum bs_op {
 	BS_OP_READ,
 	BS_OP_WRITE,
 	BS_OP_FLUSH, /* make all completed writes durable (fdatasync) */
+	/* Deallocate [offset, offset + len): a regular file gets a hole
+	 * punched (reads as zeros); a block device gets BLKDISCARD (reads
+	 * back as whatever the device says, see bs_discard_caps). Only when
+	 * bs_discard_caps() says supported. result: len or -errno. */
+	BS_OP_DISCARD,
+	/* Allocation map of [offset, offset + len) in units of io->unit
+	 * bytes (a power of two dividing offset and len): a unit is mapped
+	 * if any byte of it is allocated. Fills io->buf, an array of
+	 * io->nmax struct bs_extent, with consecutive extents of
+	 * alternating state from offset on; result: how many (>= 1), or
+	 * -errno. A block device reports everything mapped. */
+	BS_OP_MAP_STATUS,
+};
+
+/* One extent of a BS_OP_MAP_STATUS answer (bytes). */
+struct bs_extent {
+	uint64_t offset;
+	uint64_t len;
+	int mapped; /* 1: allocated; 0: a hole */
+};
+
+/* What BS_OP_DISCARD does on a store, found out by bs_open(). */
+struct bs_discard_caps {
+	int supported;        /* BS_OP_DISCARD works */
+	int zeroes;           /* discarded ranges read back as zeros */
+	uint32_t granularity; /* bytes (power of two): only whole, aligned
+			       * units of this size are deallocated */
 };
 
 /* One I/O request. Owned by the submitter (typically embedded in a SCSI
@@ -29,6 +56,8 @@ struct bs_io {
 	void *buf;
 	size_t len;
 	ssize_t result; /* on completion: bytes transferred or -errno */
+	uint32_t unit;  /* BS_OP_MAP_STATUS: granularity in bytes */
+	uint32_t nmax;  /* BS_OP_MAP_STATUS: room in buf, in extents */
 	void (*done)(struct bs_io *io);
 	void *arg;
 	/* private to the engine */
@@ -59,6 +88,10 @@ uint64_t bs_size(struct bs *bs);
 /* Logical block size of a block device, or 0 for a regular file. */
 uint32_t bs_device_block_size(const struct bs *bs);
 int bs_is_readonly(const struct bs *bs);
+/* Fills caps with what BS_OP_DISCARD does on bs. A read-only store, a file
+ * system without hole punching and a device without discard support have
+ * supported == 0. */
+void bs_discard_caps(const struct bs *bs, struct bs_discard_caps *caps);
 const char *bs_path(const struct bs *bs);
 /* Makes completed writes durable now, in the caller's thread (shutdown).
  * Returns 0 or -errno. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* This file implements the file and block-device backing store: open and
- * type checks, size queries, and the blocking pread/pwrite/fdatasync loops
- * that the engine's workers (or a synchronous engine) run. */
+ * type checks, size queries, and the blocking pread/pwrite/fdatasync loops,
+ * hole punching/discard and allocation-map queries that the engine's
+ * workers (or a synchronous engine) run. */
 #include "bs/bs_impl.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -24,6 +26,16 @@
 #ifndef RWF_DSYNC
 #define RWF_DSYNC 0x00000002
 #endif
+/* <linux/fs.h>, which neither libc's <sys/mount.h> repeats: discard a
+ * byte range {start, len} of a block device (Linux 2.6.28). */
+#ifndef BLKDISCARD
+#define BLKDISCARD _IO(0x12, 119)
+#endif
+
+/* Allocation unit assumed when a file system reports none. */
+#define BS_DEFAULT_GRANULARITY 4096u
+/* Longest sysfs attribute we read. */
+#define SYSFS_VALUE_MAX 32
 
 static void
 set_err(char *err, size_t errlen, const char *path, const char *what)
@@ -44,6 +56,76 @@ file_type_name(mode_t mode)
 	if (S_ISSOCK(mode))
 		return "socket";
 	return "unsupported file type";
+}
+
+static int
+is_pow2(uint64_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+/* Reads an unsigned decimal sysfs attribute of the block device dev, or of
+ * the disk holding it when dev is a partition (whose directory has no
+ * queue/). Returns 0 or -errno. */
+static int
+sysfs_queue_value(dev_t dev, const char *attr, uint64_t *out)
+{
+	char path[128], buf[SYSFS_VALUE_MAX], *end;
+	ssize_t n;
+	int fd;
+
+	for (int up = 0; up < 2; up++) {
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/%squeue/%s",
+		    major(dev), minor(dev), up ? "../" : "", attr);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			return -EIO;
+		buf[n] = '\0';
+		errno = 0;
+		*out = strtoull(buf, &end, 10);
+		if (errno != 0 || end == buf || (*end != '\n' && *end != '\0'))
+			return -EIO;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Finds out what BS_OP_DISCARD can do on the open store. A regular file
+ * is asked to punch a hole past its end, which changes nothing but fails
+ * with EOPNOTSUPP where the file system cannot punch holes; a punched
+ * hole reads as zeros. A block device discards if its queue says so
+ * (discard_max_bytes > 0); what a discarded range then reads as is up to
+ * the device, so it is not promised to be zeros. */
+static void
+probe_discard(int fd, const struct stat *st, int readonly,
+    struct bs_discard_caps *caps)
+{
+	uint64_t max = 0, gran = 0;
+
+	memset(caps, 0, sizeof(*caps));
+	if (readonly)
+		return;
+	if (S_ISREG(st->st_mode)) {
+		if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		    st->st_size, 1) != 0)
+			return;
+		caps->supported = 1;
+		caps->zeroes = 1;
+		caps->granularity = is_pow2((uint64_t)st->st_blksize) ?
+		    (uint32_t)st->st_blksize : BS_DEFAULT_GRANULARITY;
+		return;
+	}
+	if (sysfs_queue_value(st->st_rdev, "discard_max_bytes", &max) != 0 ||
+	    max == 0)
+		return;
+	caps->supported = 1;
+	if (sysfs_queue_value(st->st_rdev, "discard_granularity", &gran) != 0 ||
+	    !is_pow2(gran) || gran > UINT32_MAX)
+		gran = 512;
+	caps->granularity = (uint32_t)gran;
 }
 
 int
@@ -104,6 +186,7 @@ bs_open(struct bs_engine *eng, const char *path, int readonly,
 	bs->is_blkdev = S_ISBLK(st.st_mode);
 	bs->block_size = (uint32_t)block_size;
 	bs->path = xstrdup(path);
+	probe_discard(fd, &st, bs->readonly, &bs->discard);
 	*out = bs;
 	return 0;
 
@@ -147,6 +230,12 @@ int
 bs_is_readonly(const struct bs *bs)
 {
 	return bs->readonly;
+}
+
+void
+bs_discard_caps(const struct bs *bs, struct bs_discard_caps *caps)
+{
+	*caps = bs->discard;
 }
 
 int
@@ -248,6 +337,110 @@ file_write(struct bs *bs, struct bs_io *io)
 	return (ssize_t)done;
 }
 
+static ssize_t
+file_discard(struct bs *bs, struct bs_io *io)
+{
+	uint64_t range[2] = { io->offset, io->len };
+	int rc;
+
+	if (!bs->discard.supported)
+		return -EOPNOTSUPP;
+	if (io->len == 0)
+		return 0;
+	do {
+		if (bs->is_blkdev)
+			rc = ioctl(bs->fd, BLKDISCARD, range);
+		else
+			rc = fallocate(bs->fd, FALLOC_FL_PUNCH_HOLE |
+			    FALLOC_FL_KEEP_SIZE, (off_t)io->offset,
+			    (off_t)io->len);
+	} while (rc < 0 && errno == EINTR);
+	return rc < 0 ? -errno : (ssize_t)io->len;
+}
+
+/* lseek(SEEK_DATA/SEEK_HOLE) from pos. "No data at or after pos" (ENXIO)
+ * comes back as end, as does anything past it. Returns -errno on other
+ * errors. */
+static int64_t
+seek_map(int fd, uint64_t pos, int whence, uint64_t end)
+{
+	off_t r = lseek(fd, (off_t)pos, whence);
+
+	if (r < 0)
+		return errno == ENXIO ? (int64_t)end : -errno;
+	return (uint64_t)r > end ? (int64_t)end : (int64_t)r;
+}
+
+/* 1 if the unit [pos, pos + unit) holds allocated bytes, 0 if it is a
+ * hole, -errno on error. *data is where the next data starts (>= pos). */
+static int
+unit_mapped(int fd, uint64_t pos, uint32_t unit, uint64_t end,
+    int64_t *data)
+{
+	*data = seek_map(fd, pos, SEEK_DATA, end);
+	if (*data < 0)
+		return (int)*data;
+	return (uint64_t)*data < pos + unit;
+}
+
+/* Extents of [offset, offset + len) as BS_OP_MAP_STATUS describes them.
+ * A unit partly allocated counts as mapped: mapped runs are rounded out
+ * to whole units, holes in. */
+static ssize_t
+file_map_status(struct bs *bs, struct bs_io *io)
+{
+	struct bs_extent *ext = io->buf;
+	uint64_t u = io->unit, pos = io->offset, end = io->offset + io->len;
+	uint64_t next;
+	uint32_t n = 0;
+	int64_t d, h;
+	int mapped, m;
+
+	if (u == 0 || !is_pow2(u) || pos % u != 0 || io->len % u != 0 ||
+	    io->nmax == 0 || io->len == 0)
+		return -EINVAL;
+	if (bs->is_blkdev) {
+		ext[0].offset = pos;
+		ext[0].len = io->len;
+		ext[0].mapped = 1;
+		return 1;
+	}
+	while (pos < end && n < io->nmax) {
+		mapped = unit_mapped(bs->fd, pos, (uint32_t)u, end, &d);
+		if (mapped < 0)
+			return mapped;
+		if (!mapped) {
+			/* A hole up to the unit holding the next data
+			 * (d >= pos + u, so this moves on). */
+			next = (uint64_t)d / u * u;
+		} else {
+			/* Data from d on: extend over every following unit
+			 * that holds data. */
+			do {
+				h = seek_map(bs->fd, (uint64_t)d, SEEK_HOLE,
+				    end);
+				if (h < 0)
+					return (ssize_t)h;
+				next = ((uint64_t)h + u - 1) / u * u;
+				if (next >= end)
+					break;
+				m = unit_mapped(bs->fd, next, (uint32_t)u, end,
+				    &d);
+				if (m < 0)
+					return m;
+			} while (m);
+		}
+		if (next > end)
+			next = end;
+		ext[n].offset = pos;
+		ext[n].len = next - pos;
+		ext[n].mapped = mapped;
+		n++;
+		pos = next;
+	}
+	return n;
+}
+
 void
 bs_file_execute(struct bs *bs, struct bs_io *io)
 {
@@ -266,6 +459,12 @@ bs_file_execute(struct bs *bs, struct bs_io *io)
 		break;
 	case BS_OP_FLUSH:
 		io->result = fdatasync(bs->fd) < 0 ? -errno : 0;
+		break;
+	case BS_OP_DISCARD:
+		io->result = file_discard(bs, io);
+		break;
+	case BS_OP_MAP_STATUS:
+		io->result = file_map_status(bs, io);
 		break;
 	default:
 		io->result = -EINVAL;

@@ -17,6 +17,7 @@ struct bs {
 	int readonly;
 	int is_blkdev;
 	uint32_t block_size; /* BLKSSZGET for a block device, else 0 */
+	struct bs_discard_caps discard; /* probed by bs_open() */
 	char *path;          /* owned */
 };
 

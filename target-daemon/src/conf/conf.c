@@ -109,6 +109,7 @@ conf_free(struct conf *c)
 		free(t->alias);
 	}
 	free(c->targets);
+	free(c->state_dir);
 	free(c->path);
 	free(c);
 }
@@ -432,6 +433,12 @@ verify_globals(const struct conf *c, char *err, size_t errlen)
 	if (verify_limit(c, "first-burst-length", c->first_burst_length,
 	    ISCSI_DSL_MIN, MINISAN_MAX_BURST, err, errlen) != 0)
 		return -EINVAL;
+	if (c->state_dir != NULL && c->state_dir[0] != '/') {
+		conf_errf(c, 0, err, errlen,
+		    "state-directory '%s' is not an absolute path",
+		    c->state_dir);
+		return -EINVAL;
+	}
 	/* RFC7143 13.14: "FirstBurstLength MUST NOT exceed
 	 * MaxBurstLength." */
 	if (c->max_burst_length != 0 &&

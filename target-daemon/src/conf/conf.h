@@ -45,6 +45,7 @@ struct conf {
 	int allow_digests;      /* default 1 */
 	int immediate_data;     /* default 1 */
 	int initial_r2t;        /* default 0 */
+	char *state_dir;        /* persistent reservations; NULL: none */
 	struct conf_portal *portals;
 	size_t nportals;
 	struct conf_target *targets;

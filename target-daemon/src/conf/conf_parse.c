@@ -81,6 +81,9 @@ static const struct directive directives[] = {
 	    NULL },
 	{ "initial-r2t", SCOPE_GLOBAL, D_BOOL, G(initial_r2t), 0, 0, 0,
 	    NULL },
+	/* where persistent reservations with APTPL are kept */
+	{ "state-directory", SCOPE_GLOBAL, D_TEXT, G(state_dir), 0,
+	    MINISAN_CONF_STRING_MAX, 0, NULL },
 	{ "target", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 1, d_target },
 	{ "alias", SCOPE_TARGET, D_TEXT, TG(alias), 0, ISCSI_ALIAS_MAX, 0,
 	    NULL },
@@ -895,6 +898,11 @@ conf_format(const struct conf *c)
 	sb_printf(&sb, "digests %s\n", yesno(c->allow_digests));
 	sb_printf(&sb, "immediate-data %s\n", yesno(c->immediate_data));
 	sb_printf(&sb, "initial-r2t %s\n", yesno(c->initial_r2t));
+	if (c->state_dir != NULL) {
+		sb_printf(&sb, "state-directory ");
+		sb_value(&sb, c->state_dir);
+		sb_printf(&sb, "\n");
+	}
 	for (size_t i = 0; i < c->nportals; i++) {
 		const struct conf_portal *p = &c->portals[i];
 

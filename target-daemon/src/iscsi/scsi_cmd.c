@@ -61,13 +61,19 @@ task_unlink(struct iscsi_task *t)
 void
 task_abort(struct iscsi_task *t, struct tmf_wait *tmf)
 {
+	bool exec = t->state == TASK_EXEC;
+
 	t->aborted = true;
-	if (t->state == TASK_EXEC && tmf != NULL && t->tmf == NULL) {
+	if (exec && tmf != NULL && t->tmf == NULL) {
 		/* The TMF response waits until the SCSI layer is done with
 		 * the task (RFC7143 4.2.3.x, SAM-5 5.6). */
 		t->tmf = tmf;
 	}
 	task_unlink(t);
+	/* The SCSI layer still holds t: let it end a task that only waits
+	 * (it may call done() right here). */
+	if (exec)
+		scsi_task_abort(&t->scsi);
 }
 
 static struct iscsi_task *

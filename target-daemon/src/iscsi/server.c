@@ -138,6 +138,32 @@ iscsi_server_drop_target(struct iscsi_server *srv, struct iscsi_target *t)
 	}
 }
 
+void
+iscsi_server_abort_tasks(struct scsi_target *tgt, uint64_t lun,
+    const char *initiator_port, void *arg)
+{
+	struct iscsi_server *srv = arg;
+	bool whole_name = strchr(initiator_port, ',') == NULL;
+
+	for (struct session *s = srv->sessions; s != NULL; s = s->next) {
+		if (s->target == NULL || &s->target->scsi != tgt)
+			continue;
+		if (strcasecmp(whole_name ? s->initiator_name :
+		    s->initiator_port, initiator_port) != 0)
+			continue;
+		for (struct conn *c = s->conns; c != NULL; c = c->sess_next) {
+			struct iscsi_task *t = c->tasks, *next;
+
+			for (; t != NULL; t = next) {
+				next = t->next;
+				/* SPC-4 5.13.11.2.4: as ABORT TASK SET would */
+				if (t->scsi.lun == lun)
+					task_abort(t, NULL);
+			}
+		}
+	}
+}
+
 struct iscsi_target *
 iscsi_server_find_target(struct iscsi_server *srv, const char *name)
 {

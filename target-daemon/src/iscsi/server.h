@@ -73,6 +73,11 @@ void iscsi_server_close_all(struct iscsi_server *srv);
 #define ISCSI_SHUTDOWN_GRACE_SEC 3
 /* Periodic housekeeping: login timeouts, NOP-In pings, dead peers. */
 void iscsi_server_tick(void *srv);
+/* struct scsi_target's abort_tasks hook (PREEMPT AND ABORT): aborts the
+ * tasks for lun of the initiator port ("name,i,0xISID", or a bare name for
+ * all of that initiator's ports) on tgt; arg is the server. */
+void iscsi_server_abort_tasks(struct scsi_target *tgt, uint64_t lun,
+    const char *initiator_port, void *arg);
 /* Looks up a target by name (case-insensitive, RFC7143 4.2.7.1). */
 struct iscsi_target *iscsi_server_find_target(struct iscsi_server *srv,
     const char *name);

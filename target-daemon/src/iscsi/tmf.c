@@ -20,6 +20,34 @@ struct tmf_wait {
 	int pending; /* aborted tasks still in the SCSI layer, plus one */
 };
 
+/* SAM-5 7.13: a cold reset also ends every I_T nexus of the target; each
+ * connection closes once what is queued (the TMF response) is sent. The
+ * connections are collected first because closing one may free its
+ * session while the list is walked. */
+static void
+cold_reset_close(struct iscsi_server *srv, struct iscsi_target *tgt)
+{
+	struct conn **list = NULL;
+	size_t n = 0;
+
+	for (struct session *s = srv->sessions; s != NULL; s = s->next) {
+		if (s->target != tgt)
+			continue;
+		for (struct conn *o = s->conns; o != NULL; o = o->sess_next) {
+			list = xrealloc(list, (n + 1) * sizeof(*list));
+			list[n++] = o;
+		}
+	}
+	/* connections are freed only after this event batch */
+	for (size_t i = 0; i < n; i++) {
+		if (list[i]->state == CONN_CLOSED)
+			continue;
+		list[i]->state = CONN_LOGGED_OUT;
+		conn_close_after_flush(list[i]);
+	}
+	free(list);
+}
+
 static void
 tmf_respond(struct tmf_wait *w)
 {
@@ -36,31 +64,8 @@ tmf_respond(struct tmf_wait *w)
 		put_be32(p->hdr + BHS_ITT, get_be32(w->bhs + BHS_ITT));
 		conn_send(c, p, true);
 	}
-	if (w->cold_reset && w->sess->target != NULL) {
-		/* SAM-5 7.13: a cold reset also ends every I_T nexus; the
-		 * requester's connection closes once the response is out. */
-		struct iscsi_target *tgt = w->sess->target;
-
-		for (struct session *s = w->sess->srv->sessions; s != NULL;
-		    s = s->next) {
-			if (s->target != tgt)
-				continue;
-			for (struct conn *o = s->conns; o != NULL;
-			    o = o->sess_next) {
-				o->close_after_flush = true;
-				o->state = CONN_LOGGED_OUT;
-			}
-		}
-		for (struct session *s = w->sess->srv->sessions; s != NULL;
-		    s = s->next)
-			for (struct conn *o = s->conns; o != NULL;) {
-				struct conn *next = o->sess_next;
-
-				if (s->target == tgt && o->tx_head == NULL)
-					conn_close(o, "target cold reset");
-				o = next;
-			}
-	}
+	if (w->cold_reset && w->sess->target != NULL)
+		cold_reset_close(w->sess->srv, w->sess->target);
 	session_put(w->sess);
 	free(w);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* This file implements the mode parameters of a disk: the caching, control
  * and informational exceptions pages, MODE SENSE (current, changeable and
- * default values; no saved values) and MODE SELECT (only WCE changes). */
+ * default values; no saved values) and MODE SELECT (only WCE and SWP
+ * change). */
 #include "scsi/mode.h"
 
 #include <string.h>
@@ -35,20 +36,22 @@ enum mode_pc {
 /* SPC-4 "Control mode page" byte values */
 #define CONTROL_GLTSD 0x02      /* byte 2: no implicit log saving */
 #define CONTROL_QAM_UNRESTRICTED 0x10 /* byte 3: reordering allowed */
+#define CONTROL_SWP 0x08        /* byte 4: software write protect */
 /* SPC-4 "Informational Exceptions Control mode page": DEXCPT in byte 2 */
 #define IEC_DEXCPT 0x08
 
 struct mode_page {
 	enum mode_page_code code;
 	uint8_t len; /* whole page, PAGE LENGTH + 2 */
-	/* Fills page (len bytes, zeroed) for page control pc; wce is the
-	 * current WCE bit. */
-	void (*fill)(uint8_t *page, enum mode_pc pc, int wce);
+	/* Fills page (len bytes, zeroed) for page control pc; wce and swp
+	 * are the current WCE and SWP bits. */
+	void (*fill)(uint8_t *page, enum mode_pc pc, int wce, int swp);
 };
 
 static void
-mode_fill_caching(uint8_t *p, enum mode_pc pc, int wce)
+mode_fill_caching(uint8_t *p, enum mode_pc pc, int wce, int swp)
 {
+	(void)swp;
 	/* SBC-3 "Caching mode page": writes go to the page cache, so WCE is
 	 * 1 unless an initiator turns it off; then every write is FUA.
 	 * WCE is the only field that MODE SELECT may change. */
@@ -65,21 +68,28 @@ mode_fill_caching(uint8_t *p, enum mode_pc pc, int wce)
 }
 
 static void
-mode_fill_control(uint8_t *p, enum mode_pc pc, int wce)
+mode_fill_control(uint8_t *p, enum mode_pc pc, int wce, int swp)
 {
 	(void)wce;
 	/* SPC-4 "Control mode page": TST 000b, D_SENSE 0 (fixed format
-	 * sense), QERR 00b, SWP 0, TAS 0. Nothing is changeable. */
-	if (pc == MODE_PC_CHANGEABLE)
+	 * sense), QERR 00b, TAS 0. Only SWP is changeable: "A software
+	 * write protect (SWP) bit set to one specifies that the logical
+	 * unit shall inhibit writing to the medium" (medium.c). */
+	if (pc == MODE_PC_CHANGEABLE) {
+		p[4] = CONTROL_SWP;
 		return;
+	}
 	p[2] = CONTROL_GLTSD;
 	p[3] = CONTROL_QAM_UNRESTRICTED;
+	if (pc == MODE_PC_CURRENT && swp)
+		p[4] = CONTROL_SWP;
 }
 
 static void
-mode_fill_iec(uint8_t *p, enum mode_pc pc, int wce)
+mode_fill_iec(uint8_t *p, enum mode_pc pc, int wce, int swp)
 {
 	(void)wce;
+	(void)swp;
 	/* SPC-4 "Informational Exceptions Control mode page": we have no
 	 * failure prediction, so exceptions are disabled. */
 	if (pc != MODE_PC_CHANGEABLE)
@@ -107,12 +117,12 @@ mode_page_find(uint8_t code)
 /* Appends page m for pc at p; returns its length. */
 static uint32_t
 mode_page_put(uint8_t *p, const struct mode_page *m, enum mode_pc pc,
-    int wce)
+    int wce, int swp)
 {
 	memset(p, 0, m->len);
 	p[0] = (uint8_t)m->code;
 	p[1] = (uint8_t)(m->len - 2);
-	m->fill(p, pc, wce);
+	m->fill(p, pc, wce, swp);
 	return m->len;
 }
 
@@ -156,6 +166,7 @@ mode_sense(struct scsi_task *task)
 	uint32_t hdr = is10 ? MODE_HDR10_LEN : MODE_HDR6_LEN, len, bd_len;
 	uint8_t buf[MODE_SENSE_MAX], dsp;
 	const struct mode_page *m = NULL;
+	int swp;
 
 	if (pc == MODE_PC_SAVED) {
 		sense_set_field(task, ASC_SAVING_PARAMS_NOT_SUPPORTED, 1, 2, 7);
@@ -172,17 +183,21 @@ mode_sense(struct scsi_task *task)
 		return SCSI_CMD_COMPLETE;
 	}
 
+	pthread_mutex_lock(&task->lu->lock);
+	swp = task->lu->swp;
+	pthread_mutex_unlock(&task->lu->lock);
 	memset(buf, 0, hdr);
 	bd_len = dbd ? 0 : mode_bd_put(&buf[hdr], task, longlba, pc);
 	len = hdr + bd_len;
 	for (size_t i = 0; i < MODE_NPAGES; i++)
 		if (m == NULL || m == &mode_pages[i])
 			len += mode_page_put(&buf[len], &mode_pages[i], pc,
-			    task->lu_wce);
+			    task->lu_wce, swp);
 
-	/* SBC-3: WP for a write protected medium; DPOFUA since we honour
-	 * DPO and FUA in READ and WRITE. */
-	dsp = MODE_DSP_DPOFUA | (task->lu->readonly ? MODE_DSP_WP : 0);
+	/* SBC-3: WP for a write protected medium (read-only or SWP);
+	 * DPOFUA since we honour DPO and FUA in READ and WRITE. */
+	dsp = MODE_DSP_DPOFUA |
+	    (task->lu->readonly || swp ? MODE_DSP_WP : 0);
 	if (is10) {
 		put_be16(&buf[0], (uint16_t)(len - 2));
 		buf[3] = dsp;
@@ -220,12 +235,12 @@ mode_top_bit(uint8_t v)
  * values. Stores the WCE bit it asks for. Returns 0 or -1 with sense. */
 static int
 mode_select_page(struct scsi_task *task, const uint8_t *p, uint32_t off,
-    const struct mode_page *m, int *wce)
+    const struct mode_page *m, int *wce, int *swp)
 {
 	uint8_t cur[MODE_PAGE_MAX], chg[MODE_PAGE_MAX], diff;
 
-	mode_page_put(cur, m, MODE_PC_CURRENT, task->lu_wce);
-	mode_page_put(chg, m, MODE_PC_CHANGEABLE, task->lu_wce);
+	mode_page_put(cur, m, MODE_PC_CURRENT, task->lu_wce, *swp);
+	mode_page_put(chg, m, MODE_PC_CHANGEABLE, task->lu_wce, *swp);
 	/* SPC-4 "MODE SELECT(6) command": a field that is not changeable
 	 * must hold its current value, else INVALID FIELD IN PARAMETER LIST
 	 * with the field pointer on the offending byte and bit. */
@@ -239,6 +254,8 @@ mode_select_page(struct scsi_task *task, const uint8_t *p, uint32_t off,
 	}
 	if (m->code == MODE_PAGE_CACHING)
 		*wce = !!(p[2] & MODE_CACHING_WCE);
+	if (m->code == MODE_PAGE_CONTROL)
+		*swp = !!(p[4] & CONTROL_SWP);
 	return 0;
 }
 
@@ -277,7 +294,7 @@ mode_select(struct scsi_task *task)
 	uint32_t plen = (uint32_t)mode_select_out_len(lu, cdb);
 	uint32_t hdr = is10 ? MODE_HDR10_LEN : MODE_HDR6_LEN;
 	uint32_t len, bd_len, off, bd_one;
-	int longlba, wce = task->lu_wce;
+	int longlba, wce = task->lu_wce, swp, cur_swp;
 	const struct mode_page *m;
 	const char *port;
 
@@ -312,6 +329,9 @@ mode_select(struct scsi_task *task)
 	}
 	if (bd_len != 0 && mode_select_bd(task, &p[hdr], hdr, longlba) != 0)
 		return SCSI_CMD_COMPLETE;
+	pthread_mutex_lock(&lu->lock);
+	cur_swp = swp = lu->swp;
+	pthread_mutex_unlock(&lu->lock);
 
 	/* Validate every page before changing anything. */
 	for (off = hdr + bd_len; off < len; off += m->len) {
@@ -338,7 +358,7 @@ mode_select(struct scsi_task *task)
 			    ASC_PARAMETER_LIST_LENGTH_ERROR);
 			return SCSI_CMD_COMPLETE;
 		}
-		if (mode_select_page(task, &p[off], off, m, &wce) != 0)
+		if (mode_select_page(task, &p[off], off, m, &wce, &swp) != 0)
 			return SCSI_CMD_COMPLETE;
 	}
 
@@ -346,8 +366,9 @@ mode_select(struct scsi_task *task)
 	 * a MODE PARAMETERS CHANGED unit attention for all the others. */
 	port = scsi_task_port(task);
 	pthread_mutex_lock(&lu->lock);
-	if (lu->wce != wce) {
+	if (lu->wce != wce || cur_swp != swp) {
 		lu->wce = wce;
+		lu->swp = swp;
 		ua_post_all(&lu->nexuses, ASC_MODE_PARAMETERS_CHANGED,
 		    port ? ua_nexus_find(&lu->nexuses, port) : NULL);
 	}

@@ -26,6 +26,9 @@
 #define RC10_LEN 8u
 #define RC16_LEN 32u
 #define RC10_LBA_MAX 0xffffffffu
+/* SBC-3 "READ CAPACITY (16) parameter data" byte 14 */
+#define RC16_LBPME 0x80
+#define RC16_LBPRZ 0x40
 
 /* SBC-3 "START STOP UNIT command" byte 4 */
 #define SSU_LOEJ 0x02
@@ -125,8 +128,7 @@ sbc_out_blocks(struct scsi_task *task, uint32_t nblocks)
 	return (int64_t)(avail / bsz);
 }
 
-/* Turns a failed or short backing-store transfer into sense data. */
-static void
+void
 sbc_io_sense(struct scsi_task *task, const struct bs_io *io)
 {
 	int err = io->result < 0 ? (int)-io->result : EIO;
@@ -408,11 +410,10 @@ sbc_read_capacity10(struct scsi_task *task)
 	return SCSI_CMD_COMPLETE;
 }
 
-static enum scsi_cmd_result
+enum scsi_cmd_result
 sbc_read_capacity16(struct scsi_task *task)
 {
 	uint32_t alloc = get_be32(&task->cdb[10]);
-	uint8_t exp = 0;
 	uint8_t *out;
 
 	/* SBC-3 "READ CAPACITY (16) command" */
@@ -420,25 +421,21 @@ sbc_read_capacity16(struct scsi_task *task)
 		sense_invalid_cdb(task, 2, -1);
 		return SCSI_CMD_COMPLETE;
 	}
-	while ((task->lu->block_size << exp) < SCSI_PHYS_BLOCK_BYTES)
-		exp++;
+	/* One logical block per physical block: the store has no sector
+	 * of its own, and a larger exponent makes initiators expect
+	 * physical-block granular provisioning that a file cannot keep.
+	 * The 4 KiB alignment hint goes in VPD B0 OPTIMAL TRANSFER LENGTH
+	 * GRANULARITY instead. */
 	out = scsi_data_in_alloc(task, RC16_LEN, alloc);
 	put_be64(out, sbc_capacity(task) - 1);
 	put_be32(&out[8], task->lu->block_size);
 	/* No protection information (PROT_EN 0); LOGICAL BLOCKS PER
-	 * PHYSICAL BLOCK EXPONENT; no thin provisioning (LBPME 0). */
-	out[13] = exp;
-	return SCSI_CMD_COMPLETE;
-}
-
-enum scsi_cmd_result
-sbc_service_action_in16(struct scsi_task *task)
-{
-	if ((task->cdb[1] & 0x1f) == SCSI_SAI_READ_CAPACITY_16)
-		return sbc_read_capacity16(task);
-	/* Another service action: INVALID FIELD IN CDB on the SERVICE
-	 * ACTION field, which libiscsi reads as "not implemented". */
-	sense_invalid_cdb(task, 1, 4);
+	 * PHYSICAL BLOCK EXPONENT; LBPME for a thin provisioned LUN and
+	 * LBPRZ where its deallocated blocks read as zeros
+	 * (sbc_provision.c). */
+	out[13] = 0;
+	out[14] = (uint8_t)((task->lu->thin ? RC16_LBPME : 0) |
+	    (task->lu->lbprz ? RC16_LBPRZ : 0));
 	return SCSI_CMD_COMPLETE;
 }
 

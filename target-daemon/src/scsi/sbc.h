@@ -19,8 +19,12 @@ scsi_out_len_fn sbc_verify_out_len;
 /* SYNCHRONIZE CACHE (10/16) */
 scsi_cmd_fn sbc_synchronize_cache;
 scsi_cmd_fn sbc_read_capacity10;
-/* SERVICE ACTION IN (16): READ CAPACITY (16) */
-scsi_cmd_fn sbc_service_action_in16;
+/* SERVICE ACTION IN (16) action 10h: READ CAPACITY (16) */
+scsi_cmd_fn sbc_read_capacity16;
 scsi_cmd_fn sbc_start_stop_unit;
+
+/* Turns a failed or short backing-store transfer (io->result) into sense
+ * data: no space, write protection, medium or hardware error. */
+void sbc_io_sense(struct scsi_task *task, const struct bs_io *io);
 
 #endif

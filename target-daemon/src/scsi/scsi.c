@@ -9,68 +9,219 @@
 #include <string.h>
 
 #include "limits_minisan.h"
+#include "scsi/caw.h"
+#include "scsi/medium.h"
 #include "scsi/mode.h"
+#include "scsi/pr.h"
+#include "scsi/rsoc.h"
+#include "scsi/sanitize.h"
 #include "scsi/sbc.h"
+#include "scsi/sbc_misc.h"
+#include "scsi/sbc_provision.h"
 #include "scsi/scsi_impl.h"
 #include "scsi/sense.h"
 #include "scsi/spc.h"
+#include "scsi/tpg.h"
 #include "scsi/ua.h"
+#include "scsi/xcopy.h"
 #include "util/xalloc.h"
-
-/* Command flags in the opcode table. */
-#define CMD_NO_UA 0x01     /* runs with a pending UA and keeps it */
-#define CMD_NO_LUN 0x02    /* answered for a LUN that is not there */
-#define CMD_MEDIUM 0x04    /* needs the medium: NOT READY when ejected */
 
 /* SAM-5 "CONTROL byte": bits we do not support. */
 #define CDB_CONTROL_NACA 0x04
 #define CDB_CONTROL_LINK 0x01
 
-struct scsi_cmd_desc {
-	scsi_cmd_fn *fn;
-	scsi_out_len_fn *out_len; /* NULL: no Data-Out */
-	uint8_t flags;
+/* Everything not listed is INVALID COMMAND OPERATION CODE. Each entry
+ * carries its CDB USAGE DATA (see struct scsi_cmd_desc); REPORT SUPPORTED
+ * OPERATION CODES reports this table. */
+static const struct scsi_cmd_desc scsi_cmds[256] = {
+	[SCSI_OP_TEST_UNIT_READY] = SCSI_CMD(spc_test_unit_ready, NULL,
+	    CMD_MEDIUM, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05),
+	[SCSI_OP_REQUEST_SENSE] = SCSI_CMD(spc_request_sense, NULL,
+	    CMD_NO_UA | CMD_NO_LUN, 0x03, 0x01, 0x00, 0x00, 0xff, 0x05),
+	[SCSI_OP_READ_6] = SCSI_CMD(sbc_read, NULL, CMD_MEDIUM,
+	    0x08, 0x1f, 0xff, 0xff, 0xff, 0x05),
+	[SCSI_OP_WRITE_6] = SCSI_CMD(sbc_write, sbc_write_out_len, CMD_MEDIUM,
+	    0x0a, 0x1f, 0xff, 0xff, 0xff, 0x05),
+	[SCSI_OP_INQUIRY] = SCSI_CMD(spc_inquiry, NULL,
+	    CMD_NO_UA | CMD_NO_LUN, 0x12, 0x03, 0xff, 0xff, 0xff, 0x05),
+	[SCSI_OP_MODE_SELECT_6] = SCSI_CMD(mode_select, mode_select_out_len,
+	    0, 0x15, 0x01, 0x00, 0x00, 0xff, 0x05),
+	[SCSI_OP_RESERVE_6] = SCSI_CMD(pr_reserve, NULL, 0,
+	    0x16, 0x01, 0x00, 0x00, 0x00, 0x05),
+	[SCSI_OP_RELEASE_6] = SCSI_CMD(pr_release, NULL, 0,
+	    0x17, 0x01, 0x00, 0x00, 0x00, 0x05),
+	[SCSI_OP_MODE_SENSE_6] = SCSI_CMD(mode_sense, NULL, 0,
+	    0x1a, 0x08, 0xff, 0xff, 0xff, 0x05),
+	[SCSI_OP_START_STOP_UNIT] = SCSI_CMD(sbc_start_stop_unit, NULL, 0,
+	    0x1b, 0x00, 0x00, 0x00, 0xf3, 0x05),
+	[SCSI_OP_PREVENT_ALLOW] = SCSI_CMD(spc_prevent_allow, NULL, 0,
+	    0x1e, 0x00, 0x00, 0x00, 0x03, 0x05),
+	[SCSI_OP_READ_CAPACITY_10] = SCSI_CMD(sbc_read_capacity10, NULL,
+	    CMD_MEDIUM, 0x25, 0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00,
+	    0x01, 0x05),
+	[SCSI_OP_READ_10] = SCSI_CMD(sbc_read, NULL, CMD_MEDIUM,
+	    0x28, 0xf8, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x05),
+	[SCSI_OP_WRITE_10] = SCSI_CMD(sbc_write, sbc_write_out_len,
+	    CMD_MEDIUM,
+	    0x2a, 0xf8, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x05),
+	[SCSI_OP_WRITE_VERIFY_10] = SCSI_CMD(sbc_write, sbc_write_out_len,
+	    CMD_MEDIUM,
+	    0x2e, 0xf6, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x05),
+	[SCSI_OP_VERIFY_10] = SCSI_CMD(sbc_verify, sbc_verify_out_len,
+	    CMD_MEDIUM,
+	    0x2f, 0xf6, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x05),
+	[SCSI_OP_PRE_FETCH_10] = SCSI_CMD(sbc_misc_prefetch, NULL, CMD_MEDIUM,
+	    0x34, 0x02, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x05),
+	[SCSI_OP_SYNCHRONIZE_CACHE_10] = SCSI_CMD(sbc_synchronize_cache,
+	    NULL, CMD_MEDIUM,
+	    0x35, 0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x05),
+	[SCSI_OP_READ_DEFECT_DATA_10] = SCSI_CMD(sbc_misc_read_defect_data,
+	    NULL, CMD_MEDIUM,
+	    0x37, 0x00, 0x1f, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x05),
+	[SCSI_OP_WRITE_SAME_10] = SCSI_CMD(sbc_write_same,
+	    sbc_write_same_out_len, CMD_MEDIUM,
+	    0x41, 0xfe, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x05),
+	[SCSI_OP_UNMAP] = SCSI_CMD(sbc_unmap, sbc_unmap_out_len,
+	    CMD_MEDIUM | CMD_THIN,
+	    0x42, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x05),
+	[SCSI_OP_SANITIZE] = SCSI_SAS(
+	    SCSI_SA(SANITIZE_SA_OVERWRITE, sanitize_cmd, sanitize_out_len,
+	    CMD_MEDIUM,
+	    0x48, 0xa1, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x05),
+	    SCSI_SA(SANITIZE_SA_BLOCK_ERASE, sanitize_cmd, NULL,
+	    CMD_MEDIUM | CMD_THIN,
+	    0x48, 0xa2, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x05),
+	    SCSI_SA(SANITIZE_SA_EXIT_FAILURE_MODE, sanitize_cmd, NULL,
+	    CMD_MEDIUM,
+	    0x48, 0xbf, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x05)),
+	[SCSI_OP_MODE_SELECT_10] = SCSI_CMD(mode_select, mode_select_out_len,
+	    0, 0x55, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x05),
+	[SCSI_OP_RESERVE_10] = SCSI_CMD(pr_reserve, NULL, 0,
+	    0x56, 0x12, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05),
+	[SCSI_OP_RELEASE_10] = SCSI_CMD(pr_release, NULL, 0,
+	    0x57, 0x12, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05),
+	[SCSI_OP_MODE_SENSE_10] = SCSI_CMD(mode_sense, NULL, 0,
+	    0x5a, 0x18, 0xff, 0xff, 0x00, 0x00, 0x00, 0xff, 0xff, 0x05),
+	[SCSI_OP_PERSISTENT_RESERVE_IN] = SCSI_SAS(
+	    PR_IN_SA(PR_IN_READ_KEYS), PR_IN_SA(PR_IN_READ_RESERVATION),
+	    PR_IN_SA(PR_IN_REPORT_CAPABILITIES),
+	    PR_IN_SA(PR_IN_READ_FULL_STATUS)),
+	[SCSI_OP_PERSISTENT_RESERVE_OUT] = SCSI_SAS(
+	    PR_OUT_SA(PR_OUT_REGISTER, 0x00), PR_OUT_SA(PR_OUT_RESERVE, 0xff),
+	    PR_OUT_SA(PR_OUT_RELEASE, 0xff), PR_OUT_SA(PR_OUT_CLEAR, 0x00),
+	    PR_OUT_SA(PR_OUT_PREEMPT, 0xff),
+	    PR_OUT_SA(PR_OUT_PREEMPT_AND_ABORT, 0xff),
+	    PR_OUT_SA(PR_OUT_REGISTER_AND_IGNORE, 0x00),
+	    PR_OUT_SA(PR_OUT_REGISTER_AND_MOVE, 0x00)),
+	[SCSI_OP_EXTENDED_COPY] = SCSI_SAS(
+	    SCSI_SA(XCOPY_SA_LID1, xcopy_extended_copy, xcopy_out_len,
+	    CMD_MEDIUM, 0x83, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	    0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0x05)),
+	[SCSI_OP_RECEIVE_COPY_RESULTS] = SCSI_SAS(
+	    SCSI_SA(XCOPY_RCR_COPY_STATUS, xcopy_receive_copy_results, NULL,
+	    0, 0x84, 0x00, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	    0xff, 0xff, 0xff, 0xff, 0x00, 0x05),
+	    SCSI_SA(XCOPY_RCR_OPERATING_PARAMETERS,
+	    xcopy_receive_copy_results, NULL, 0,
+	    0x84, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	    0xff, 0xff, 0xff, 0xff, 0x00, 0x05)),
+	[SCSI_OP_READ_16] = SCSI_CMD(sbc_read, NULL, CMD_MEDIUM,
+	    0x88, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0x00, 0x05),
+	[SCSI_OP_WRITE_16] = SCSI_CMD(sbc_write, sbc_write_out_len,
+	    CMD_MEDIUM,
+	    0x8a, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0x00, 0x05),
+	[SCSI_OP_WRITE_VERIFY_16] = SCSI_CMD(sbc_write, sbc_write_out_len,
+	    CMD_MEDIUM,
+	    0x8e, 0xf6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0x00, 0x05),
+	[SCSI_OP_COMPARE_AND_WRITE] = SCSI_CMD(caw_compare_and_write,
+	    caw_compare_and_write_out_len, CMD_MEDIUM,
+	    0x89, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0x00, 0x00, 0x00, 0xff, 0x00, 0x05),
+	[SCSI_OP_ORWRITE_16] = SCSI_CMD(caw_orwrite, caw_write_out_len,
+	    CMD_MEDIUM,
+	    0x8b, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0x00, 0x05),
+	[SCSI_OP_VERIFY_16] = SCSI_CMD(sbc_verify, sbc_verify_out_len,
+	    CMD_MEDIUM,
+	    0x8f, 0xf6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0x00, 0x05),
+	[SCSI_OP_PRE_FETCH_16] = SCSI_CMD(sbc_misc_prefetch, NULL, CMD_MEDIUM,
+	    0x90, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0x00, 0x05),
+	[SCSI_OP_SYNCHRONIZE_CACHE_16] = SCSI_CMD(sbc_synchronize_cache,
+	    NULL, CMD_MEDIUM,
+	    0x91, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0x00, 0x05),
+	[SCSI_OP_WRITE_SAME_16] = SCSI_CMD(sbc_write_same,
+	    sbc_write_same_out_len, CMD_MEDIUM,
+	    0x93, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0x00, 0x05),
+	[SCSI_OP_WRITE_ATOMIC_16] = SCSI_CMD(caw_write_atomic16,
+	    caw_write_out_len, CMD_MEDIUM,
+	    0x9c, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0x00, 0x05),
+	[SCSI_OP_SERVICE_ACTION_IN_16] = SCSI_SAS(
+	    SCSI_SA(SCSI_SAI_READ_CAPACITY_16, sbc_read_capacity16, NULL,
+	    CMD_MEDIUM,
+	    0x9e, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0x01, 0x05),
+	    SCSI_SA(SCSI_SAI_GET_LBA_STATUS, sbc_get_lba_status, NULL,
+	    CMD_MEDIUM,
+	    0x9e, 0x12, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0x00, 0x05)),
+	[SCSI_OP_REPORT_LUNS] = SCSI_CMD(spc_report_luns, NULL,
+	    CMD_NO_UA | CMD_NO_LUN, 0xa0, 0x00, 0xff, 0x00, 0x00, 0x00,
+	    0xff, 0xff, 0xff, 0xff, 0x00, 0x05),
+	[SCSI_OP_MAINTENANCE_IN] = SCSI_SAS(
+	    SCSI_SA(SCSI_MI_REPORT_TARGET_PORT_GROUPS, tpg_report, NULL, 0,
+	    0xa3, 0xea, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+	    0x00, 0x05),
+	    SCSI_SA(SCSI_MI_REPORT_SUPPORTED_OPCODES, rsoc_report_opcodes,
+	    NULL, 0, 0xa3, 0x0c, 0x87, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0x00, 0x05),
+	    SCSI_SA(SCSI_MI_REPORT_SUPPORTED_TMFS, rsoc_report_tmfs, NULL, 0,
+	    0xa3, 0x0d, 0x80, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+	    0x00, 0x05)),
+	[SCSI_OP_READ_12] = SCSI_CMD(sbc_read, NULL, CMD_MEDIUM,
+	    0xa8, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0x00, 0x05),
+	[SCSI_OP_WRITE_12] = SCSI_CMD(sbc_write, sbc_write_out_len,
+	    CMD_MEDIUM, 0xaa, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0x00, 0x05),
+	[SCSI_OP_WRITE_VERIFY_12] = SCSI_CMD(sbc_write, sbc_write_out_len,
+	    CMD_MEDIUM, 0xae, 0xf6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0x00, 0x05),
+	[SCSI_OP_VERIFY_12] = SCSI_CMD(sbc_verify, sbc_verify_out_len,
+	    CMD_MEDIUM, 0xaf, 0xf6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0x00, 0x05),
+	[SCSI_OP_READ_DEFECT_DATA_12] = SCSI_CMD(sbc_misc_read_defect_data,
+	    NULL, CMD_MEDIUM, 0xb7, 0x1f, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
+	    0xff, 0xff, 0x00, 0x05),
 };
 
-/* Everything not listed is INVALID COMMAND OPERATION CODE. */
-static const struct scsi_cmd_desc scsi_cmds[256] = {
-	[SCSI_OP_TEST_UNIT_READY] = { spc_test_unit_ready, NULL, CMD_MEDIUM },
-	[SCSI_OP_REQUEST_SENSE] = {
-	    spc_request_sense, NULL, CMD_NO_UA | CMD_NO_LUN },
-	[SCSI_OP_READ_6] = { sbc_read, NULL, CMD_MEDIUM },
-	[SCSI_OP_WRITE_6] = { sbc_write, sbc_write_out_len, CMD_MEDIUM },
-	[SCSI_OP_INQUIRY] = { spc_inquiry, NULL, CMD_NO_UA | CMD_NO_LUN },
-	[SCSI_OP_MODE_SELECT_6] = { mode_select, mode_select_out_len, 0 },
-	[SCSI_OP_MODE_SENSE_6] = { mode_sense, NULL, 0 },
-	[SCSI_OP_START_STOP_UNIT] = { sbc_start_stop_unit, NULL, 0 },
-	[SCSI_OP_PREVENT_ALLOW] = { spc_prevent_allow, NULL, 0 },
-	[SCSI_OP_READ_CAPACITY_10] = { sbc_read_capacity10, NULL, CMD_MEDIUM },
-	[SCSI_OP_READ_10] = { sbc_read, NULL, CMD_MEDIUM },
-	[SCSI_OP_WRITE_10] = { sbc_write, sbc_write_out_len, CMD_MEDIUM },
-	[SCSI_OP_WRITE_VERIFY_10] = {
-	    sbc_write, sbc_write_out_len, CMD_MEDIUM },
-	[SCSI_OP_VERIFY_10] = { sbc_verify, sbc_verify_out_len, CMD_MEDIUM },
-	[SCSI_OP_SYNCHRONIZE_CACHE_10] = {
-	    sbc_synchronize_cache, NULL, CMD_MEDIUM },
-	[SCSI_OP_MODE_SELECT_10] = { mode_select, mode_select_out_len, 0 },
-	[SCSI_OP_MODE_SENSE_10] = { mode_sense, NULL, 0 },
-	[SCSI_OP_READ_16] = { sbc_read, NULL, CMD_MEDIUM },
-	[SCSI_OP_WRITE_16] = { sbc_write, sbc_write_out_len, CMD_MEDIUM },
-	[SCSI_OP_WRITE_VERIFY_16] = {
-	    sbc_write, sbc_write_out_len, CMD_MEDIUM },
-	[SCSI_OP_VERIFY_16] = { sbc_verify, sbc_verify_out_len, CMD_MEDIUM },
-	[SCSI_OP_SYNCHRONIZE_CACHE_16] = {
-	    sbc_synchronize_cache, NULL, CMD_MEDIUM },
-	[SCSI_OP_SERVICE_ACTION_IN_16] = {
-	    sbc_service_action_in16, NULL, CMD_MEDIUM },
-	[SCSI_OP_REPORT_LUNS] = {
-	    spc_report_luns, NULL, CMD_NO_UA | CMD_NO_LUN },
-	[SCSI_OP_READ_12] = { sbc_read, NULL, CMD_MEDIUM },
-	[SCSI_OP_WRITE_12] = { sbc_write, sbc_write_out_len, CMD_MEDIUM },
-	[SCSI_OP_WRITE_VERIFY_12] = {
-	    sbc_write, sbc_write_out_len, CMD_MEDIUM },
-	[SCSI_OP_VERIFY_12] = { sbc_verify, sbc_verify_out_len, CMD_MEDIUM },
-};
+const struct scsi_cmd_desc *
+scsi_cmd_opcode(uint8_t op)
+{
+	const struct scsi_cmd_desc *d = &scsi_cmds[op];
+
+	return d->fn != NULL || d->sas != NULL ? d : NULL;
+}
+
+const struct scsi_cmd_desc *
+scsi_cmd_find(uint8_t op, uint8_t sa)
+{
+	const struct scsi_cmd_desc *d = &scsi_cmds[op];
+
+	if (d->sas == NULL)
+		return d->fn != NULL ? d : NULL;
+	for (d = d->sas; d->usage_len != 0; d++)
+		if (d->sa == sa)
+			return d;
+	return NULL;
+}
 
 /* Copies s into a fixed-width, space-padded INQUIRY field (SPC-4 4.4.1:
  * ASCII data fields are left-aligned and padded with spaces). Returns -1 if
@@ -143,11 +294,20 @@ scsi_lun_new(struct bs *bs, const struct scsi_lun_params *p, char *err,
 		return NULL;
 	}
 	lu->serial[strlen(serial)] = '\0';
+	if (sbc_provision_setup(lu, p, err, errlen) != 0) {
+		free(lu);
+		return NULL;
+	}
 	pthread_mutex_init(&lu->lock, NULL);
 	lu->nblocks = size / bsz;
 	lu->medium_present = 1;
 	lu->wce = 1;
 	ua_table_init(&lu->nexuses);
+	lba_lock_init(&lu->ranges);
+	if ((lu->pr = pr_lun_new(p->pr_file, err, errlen)) == NULL) {
+		scsi_lun_free(lu);
+		return NULL;
+	}
 	return lu;
 }
 
@@ -157,6 +317,10 @@ scsi_lun_free(struct scsi_lun *lu)
 	if (lu == NULL)
 		return;
 	ua_table_fini(&lu->nexuses);
+	pr_lun_free(lu->pr);
+	sanitize_lun_fini(lu);
+	xcopy_lun_fini(lu);
+	lba_lock_fini(&lu->ranges);
 	pthread_mutex_destroy(&lu->lock);
 	free(lu);
 }
@@ -258,6 +422,12 @@ scsi_lun_gate(struct scsi_task *task, uint8_t flags)
 			goto out;
 		}
 	}
+	/* SPC-4 "Persistent reservations overview", SPC-2
+	 * "Reservations": reservations of other I_T nexuses (pr.c). */
+	if (pr_check(task) != 0) {
+		rc = -1;
+		goto out;
+	}
 	/* SBC-3 "Removable medium": medium access without a medium is
 	 * NOT READY, MEDIUM NOT PRESENT. */
 	if ((flags & CMD_MEDIUM) && !lu->medium_present) {
@@ -275,8 +445,11 @@ out:
 void
 scsi_exec(struct scsi_task *task)
 {
-	const struct scsi_cmd_desc *d = &scsi_cmds[task->cdb[0]];
-	uint32_t cdb_len = scsi_cdb_len(task->cdb[0]);
+	uint8_t op = task->cdb[0];
+	const struct scsi_cmd_desc *d = scsi_cmd_find(op,
+	    task->cdb[1] & SCSI_SA_MASK);
+	uint8_t flags = d != NULL ? d->flags : 0;
+	uint32_t cdb_len = scsi_cdb_len(op);
 
 	task->status = SCSI_STATUS_GOOD;
 	task->sense_len = 0;
@@ -288,15 +461,27 @@ scsi_exec(struct scsi_task *task)
 		 * there answers INQUIRY (with qualifier 011b), REPORT LUNS and
 		 * REQUEST SENSE; other commands get LOGICAL UNIT NOT
 		 * SUPPORTED. */
-		if (!(d->flags & CMD_NO_LUN)) {
+		if (!(flags & CMD_NO_LUN)) {
 			sense_set(task, SENSE_KEY_ILLEGAL_REQUEST,
 			    ASC_LU_NOT_SUPPORTED);
 			goto done;
 		}
-	} else if (scsi_lun_gate(task, d->flags) != 0) {
+	} else if (scsi_lun_gate(task, flags) != 0) {
 		goto done;
 	}
-	if (d->fn == NULL || cdb_len == 0 || cdb_len > task->cdb_len) {
+	if (cdb_len == 0 || cdb_len > task->cdb_len ||
+	    scsi_cmd_opcode(op) == NULL) {
+		sense_set(task, SENSE_KEY_ILLEGAL_REQUEST,
+		    ASC_INVALID_COMMAND_OPCODE);
+		goto done;
+	}
+	/* SPC-4 "SERVICE ACTION field": a service action the operation
+	 * code does not have is INVALID FIELD IN CDB. */
+	if (d == NULL) {
+		sense_invalid_cdb(task, 1, 4);
+		goto done;
+	}
+	if ((flags & CMD_THIN) && (task->lu == NULL || !task->lu->thin)) {
 		sense_set(task, SENSE_KEY_ILLEGAL_REQUEST,
 		    ASC_INVALID_COMMAND_OPCODE);
 		goto done;
@@ -311,20 +496,29 @@ scsi_exec(struct scsi_task *task)
 		sense_invalid_cdb(task, (uint16_t)(cdb_len - 1), 0);
 		goto done;
 	}
-	if (d->fn(task) == SCSI_CMD_PENDING)
-		return;
+	/* In order with the LUN's other medium accesses (medium.c). */
+	medium_exec(task, d);
+	return;
 done:
 	task->done(task);
+}
+
+void
+scsi_task_abort(struct scsi_task *task)
+{
+	if (task->lu != NULL)
+		medium_abort(task);
 }
 
 uint64_t
 scsi_data_out_len(const struct scsi_task *task)
 {
-	const struct scsi_cmd_desc *d = &scsi_cmds[task->cdb[0]];
+	const struct scsi_cmd_desc *d = scsi_cmd_find(task->cdb[0],
+	    task->cdb[1] & SCSI_SA_MASK);
 	const struct scsi_lun *lu = scsi_target_lun(task->target, task->lun);
 	uint64_t len;
 
-	if (lu == NULL || d->out_len == NULL)
+	if (lu == NULL || d == NULL || d->out_len == NULL)
 		return 0;
 	len = d->out_len(lu, task->cdb);
 	/* Larger transfers fail with INVALID FIELD IN CDB before touching
@@ -341,6 +535,7 @@ scsi_lun_reset_one(struct scsi_lun *lu, enum sense_asc asc)
 	pthread_mutex_lock(&lu->lock);
 	ua_post_all(&lu->nexuses, asc, NULL);
 	ua_clear_prevent(&lu->nexuses);
+	pr_reset(lu);
 	pthread_mutex_unlock(&lu->lock);
 }
 
@@ -387,6 +582,8 @@ scsi_nexus_loss(struct scsi_target *tgt, const struct scsi_nexus *nexus)
 		 * afresh. */
 		pthread_mutex_lock(&lu->lock);
 		ua_nexus_remove(&lu->nexuses, nexus->initiator_port);
+		pr_nexus_loss(lu, nexus->initiator_port);
+		xcopy_nexus_loss(lu, nexus->initiator_port);
 		pthread_mutex_unlock(&lu->lock);
 	}
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bs/bs.h"
+#include "scsi/lba_lock.h"
 
 #define SCSI_CDB_MAX 16
 #define SCSI_SENSE_MAX 96
@@ -43,6 +44,18 @@ struct scsi_lun_params {
 	const char *vendor;   /* 8 chars, NULL: "MINISAN" */
 	const char *product;  /* 16 chars, NULL: "minisan disk" */
 	const char *revision; /* 4 chars, NULL: version */
+	/* File the persistent reservation state is kept in while APTPL is
+	 * set (SPC-4 "Preserving persistent reservations and
+	 * registrations"), loaded by scsi_lun_new(); NULL: reservations
+	 * cannot persist through power loss (APTPL=1 is refused). */
+	const char *pr_file;
+	/* Thin provisioning (SBC-3 LBPME: UNMAP, WRITE SAME with UNMAP, GET
+	 * LBA STATUS report deallocated blocks). 0: automatic, on when the
+	 * store can deallocate (a regular file on a file system with hole
+	 * punching, a block device with discard); > 0: on, and scsi_lun_new
+	 * fails if the store cannot deallocate; < 0: off (fully
+	 * provisioned). */
+	int thin;
 };
 
 /* The SCSI target device a transport session addresses: its LUN table.
@@ -51,6 +64,19 @@ struct scsi_target {
 	const char *name;          /* iSCSI target name, for VPD 0x83 */
 	struct scsi_lun **luns;    /* indexed by LUN number */
 	uint32_t nluns;            /* size of luns[] */
+	/* PREEMPT AND ABORT (SPC-4 "Preempting and aborting") aborts the
+	 * tasks of the preempted I_T nexuses: the SCSI layer calls this once
+	 * per preempted initiator port, before the PERSISTENT RESERVE OUT
+	 * command completes, without any SCSI layer lock held, on whichever
+	 * thread runs that command. initiator_port is "name,i,0x<isid>" as
+	 * in struct scsi_nexus, or a bare iSCSI name meaning every port of
+	 * that initiator (a registration made from a TransportID without an
+	 * ISID); it never covers the nexus of the PERSISTENT RESERVE OUT.
+	 * The transport aborts that port's tasks for LUN lun as ABORT TASK
+	 * SET would. NULL: nothing to abort. */
+	void (*abort_tasks)(struct scsi_target *tgt, uint64_t lun,
+	    const char *initiator_port, void *arg);
+	void *abort_arg;           /* passed to abort_tasks */
 };
 
 /* The target port and I_T nexus a task arrived through. */
@@ -99,6 +125,11 @@ struct scsi_task {
 	 * handlers need not lock again */
 	uint64_t lu_nblocks;         /* capacity in blocks */
 	int lu_wce;                  /* write cache enabled */
+	/* The task's place in its LUN's LBA range lock while it runs, and
+	 * the transport's done(), which medium.c calls once it has let go
+	 * of the range. */
+	struct lba_lock_entry lock;
+	void (*lock_done)(struct scsi_task *task);
 };
 
 /* Creates a LUN over bs (not owned: the caller closes it after
@@ -116,6 +147,14 @@ void scsi_task_fini(struct scsi_task *task);
 /* Executes the task. task->done(task) is called exactly once, possibly
  * before scsi_exec() returns. Never fails otherwise: errors become sense. */
 void scsi_exec(struct scsi_task *task);
+
+/* The transport aborts task (ABORT TASK, ABORT TASK SET, CLEAR TASK SET,
+ * a reset, connection loss) while it is in the SCSI layer. A task that
+ * waits -- for its LBA range, or a SANITIZE for its sanitize operation,
+ * which goes on (SBC-4) -- ends now: done() is called before this returns,
+ * with TASK ABORTED status. Any other task ends when its I/O does, as it
+ * would have without the call. */
+void scsi_task_abort(struct scsi_task *task);
 
 /* Number of bytes of write data the command wants, derived from the CDB, so
  * the transport can tell from the CDB alone how much Data-Out to solicit. */

@@ -15,6 +15,10 @@
 #define INQ_RMB 0x80
 #define INQ_VERSION_SPC4 0x06
 #define INQ_HISUP 0x10
+/* byte 5: TPGS 01b, implicit asymmetric access only (tpg.c); 3PC, EXTENDED
+ * COPY (xcopy.c) */
+#define INQ_TPGS_IMPLICIT 0x10
+#define INQ_3PC 0x08
 #define INQ_RESPONSE_FORMAT 0x02
 #define INQ_CMDQUE 0x02
 #define INQ_VENDOR 8
@@ -103,6 +107,7 @@ spc_std_inquiry(const struct scsi_lun *lu, uint8_t *buf)
 	buf[2] = INQ_VERSION_SPC4;
 	buf[3] = INQ_HISUP | INQ_RESPONSE_FORMAT;
 	buf[4] = SPC_STD_INQUIRY_LEN - 5;
+	buf[5] = lu ? INQ_TPGS_IMPLICIT | INQ_3PC : 0;
 	buf[7] = INQ_CMDQUE;
 	if (lu != NULL) {
 		memcpy(&buf[INQ_VENDOR], lu->vendor, SCSI_VENDOR_LEN);

@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "limits_minisan.h"
+#include "scsi/caw.h"
+#include "scsi/sbc_provision.h"
 #include "scsi/sense.h"
+#include "scsi/xcopy.h"
 #include "util/be.h"
 
 #define VPD_HDR_LEN 4u
@@ -39,6 +42,17 @@
 #define VPD_B1_LEN (VPD_HDR_LEN + 0x3c)
 #define VPD_B2_LEN (VPD_HDR_LEN + 0x04)
 #define MEDIUM_ROTATION_NONE 0x0001
+#define B1_WABEREQ_READ_GOOD (0x1 << 6)
+/* SBC-3 "Block Limits VPD page": UGAVALID, the top bit of the UNMAP
+ * GRANULARITY ALIGNMENT field. */
+#define B0_UGAVALID 0x80
+/* SBC-3 "Logical Block Provisioning VPD page" byte 5 and the PROVISIONING
+ * TYPE in byte 6. */
+#define B2_LBPU 0x80
+#define B2_LBPWS 0x40
+#define B2_LBPWS10 0x20
+#define B2_LBPRZ 0x04
+#define B2_TYPE_THIN 0x2
 
 struct vpd_page {
 	enum vpd_page_code code;
@@ -59,6 +73,7 @@ static const struct vpd_page vpd_pages[] = {
 	{ VPD_SUPPORTED_PAGES, vpd_supported },
 	{ VPD_UNIT_SERIAL, vpd_serial },
 	{ VPD_DEVICE_ID, vpd_device_id },
+	{ VPD_THIRD_PARTY_COPY, xcopy_vpd_page },
 	{ VPD_BLOCK_LIMITS, vpd_block_limits },
 	{ VPD_BLOCK_DEVICE_CHARS, vpd_block_chars },
 	{ VPD_LOGICAL_BLOCK_PROV, vpd_provisioning },
@@ -154,35 +169,67 @@ vpd_block_limits(const struct scsi_task *task, uint8_t *buf)
 {
 	uint32_t bsz = task->lu->block_size;
 	uint32_t gran = SCSI_PHYS_BLOCK_BYTES / bsz;
+	struct sbc_provision_limits lim;
 
-	/* SBC-3 "Block Limits VPD page": no COMPARE AND WRITE, UNMAP or
-	 * WRITE SAME (their limits stay 0); reads and writes up to
+	/* SBC-3 "Block Limits VPD page": reads and writes up to
 	 * MINISAN_MAX_XFER_BYTES. OPTIMAL TRANSFER LENGTH stays 0 (not
 	 * reported): file systems would take it for a RAID stripe. */
 	memset(&buf[VPD_HDR_LEN], 0, VPD_B0_LEN - VPD_HDR_LEN);
+	/* MAXIMUM COMPARE AND WRITE LENGTH (caw.c) */
+	buf[5] = caw_max_compare_blocks(task->lu);
 	put_be16(&buf[6], (uint16_t)gran);
 	put_be32(&buf[8], MINISAN_MAX_XFER_BYTES / bsz);
+	/* Logical block provisioning (sbc_provision.c): WSNZ 0 (a WRITE
+	 * SAME of 0 blocks runs to the end of the medium), the UNMAP limits
+	 * (0, "not supported", on a fully provisioned LUN) and the unmap
+	 * granularity, aligned at LBA 0 (UGAVALID). */
+	sbc_provision_limits(task->lu, &lim);
+	put_be32(&buf[20], lim.max_unmap_lbas);
+	put_be32(&buf[24], lim.max_unmap_descs);
+	if (task->lu->thin) {
+		put_be32(&buf[28], lim.unmap_granularity);
+		buf[32] = B0_UGAVALID;
+	}
+	put_be64(&buf[36], lim.max_write_same);
+	/* SBC-4 atomic writes (caw.c): MAXIMUM ATOMIC TRANSFER LENGTH; no
+	 * ATOMIC ALIGNMENT or TRANSFER LENGTH GRANULARITY restriction (0)
+	 * and no atomic boundaries (MAXIMUM ATOMIC TRANSFER LENGTH WITH
+	 * ATOMIC BOUNDARY and MAXIMUM ATOMIC BOUNDARY SIZE 0). */
+	put_be32(&buf[44], caw_max_atomic_blocks(task->lu));
 	return VPD_B0_LEN;
 }
 
 static uint32_t
 vpd_block_chars(const struct scsi_task *task, uint8_t *buf)
 {
-	(void)task;
 	/* SBC-3 "Block Device Characteristics VPD page": non-rotating, no
 	 * form factor. */
 	memset(&buf[VPD_HDR_LEN], 0, VPD_B1_LEN - VPD_HDR_LEN);
 	put_be16(&buf[4], MEDIUM_ROTATION_NONE);
+	/* SBC-4 WABEREQ 01b: after a SANITIZE BLOCK ERASE (thin LUNs only,
+	 * sanitize.c) reads complete with GOOD (returning zeros or what
+	 * the store reads back); WACEREQ 00b: no CRYPTO ERASE. */
+	if (task->lu->thin)
+		buf[7] = B1_WABEREQ_READ_GOOD;
 	return VPD_B1_LEN;
 }
 
 static uint32_t
 vpd_provisioning(const struct scsi_task *task, uint8_t *buf)
 {
-	(void)task;
-	/* SBC-3 "Logical Block Provisioning VPD page": fully provisioned;
-	 * LBPU, LBPWS, LBPWS10, LBPRZ, ANC_SUP and DP all zero. */
+	const struct scsi_lun *lu = task->lu;
+
+	/* SBC-3 "Logical Block Provisioning VPD page": a fully provisioned
+	 * LUN has every bit 0. A thin one deallocates through UNMAP (LBPU)
+	 * and WRITE SAME (16)/(10) with UNMAP (LBPWS, LBPWS10), reads
+	 * deallocated blocks as zeros where the store promises it (LBPRZ),
+	 * never anchors (ANC_SUP 0) and has no provisioning group (DP 0). */
 	memset(&buf[VPD_HDR_LEN], 0, VPD_B2_LEN - VPD_HDR_LEN);
+	if (lu->thin) {
+		buf[5] = B2_LBPU | B2_LBPWS | B2_LBPWS10 |
+		    (lu->lbprz ? B2_LBPRZ : 0);
+		buf[6] = B2_TYPE_THIN;
+	}
 	return VPD_B2_LEN;
 }
 

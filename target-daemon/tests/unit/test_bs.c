@@ -4,7 +4,9 @@
  * FUA, flush, size, read-only stores and refused paths. Scratch files live
  * in /dev/shm and are removed at exit.
  * Set MINISAN_TEST_BLKDEV=/dev/xxx to also check a block device (opened
- * read-only; nothing is written). */
+ * read-only; nothing is written), and MINISAN_TEST_BLKDEV_SCRATCH=/dev/xxx
+ * to check discard on one whose contents may be destroyed (a loop
+ * device). Hole punching and allocation maps are checked on tmpfs. */
 #include "harness.h"
 
 #include <errno.h>
@@ -524,6 +526,243 @@ TEST(block_device)
 	bs_engine_free(eng);
 }
 
+/* Number of 512-byte blocks the file occupies. */
+static long long
+file_blocks(const char *path)
+{
+	struct stat st;
+
+	REQUIRE(stat(path, &st) == 0);
+	return (long long)st.st_blocks;
+}
+
+/* BS_OP_MAP_STATUS of [off, off + len) in units of unit. */
+static ssize_t
+map_status(struct bs *bs, uint64_t off, size_t len, uint32_t unit,
+    struct bs_extent *ext, uint32_t nmax)
+{
+	struct tally t = { 0 };
+	struct bs_io io;
+
+	io_setup(&io, BS_OP_MAP_STATUS, off, ext, len, &t);
+	io.unit = unit;
+	io.nmax = nmax;
+	bs_submit(bs, &io);
+	CHECK_EQ_INT(t.ndone, 1);
+	return io.result;
+}
+
+static void
+check_extent(const struct bs_extent *e, uint64_t off, uint64_t len,
+    int mapped)
+{
+	CHECK_EQ_INT(e->offset, off);
+	CHECK_EQ_INT(e->len, len);
+	CHECK_EQ_INT(e->mapped, mapped);
+}
+
+TEST(discard_punches_a_hole)
+{
+	const char *path = scratch_file(65536, 0xab);
+	unsigned char buf[65536], zero[8192];
+	struct bs_discard_caps caps;
+	struct bs_extent ext[8];
+	struct bs_engine *eng;
+	char err[256];
+	struct bs *bs;
+	long long before;
+
+	eng = bs_engine_new(0, err, sizeof(err));
+	REQUIRE(eng != NULL);
+	REQUIRE(bs_open(eng, path, 0, &bs, err, sizeof(err)) == 0);
+	/* tmpfs punches holes in 4 KiB pages, which read back as zeros. */
+	bs_discard_caps(bs, &caps);
+	CHECK_EQ_INT(caps.supported, 1);
+	CHECK_EQ_INT(caps.zeroes, 1);
+	CHECK_EQ_INT(caps.granularity, 4096);
+	/* The probe past the end changed nothing. */
+	CHECK_EQ_INT(bs_size(bs), 65536);
+
+	before = file_blocks(path);
+	CHECK_EQ_INT(sync_io(bs, BS_OP_DISCARD, 0, 8192, NULL, 8192), 8192);
+	CHECK_EQ_INT(file_blocks(path), before - 16);
+	CHECK_EQ_INT(bs_size(bs), 65536);
+	file_pread(path, buf, sizeof(buf), 0);
+	memset(zero, 0, sizeof(zero));
+	CHECK_EQ_MEM(buf + 8192, zero, 8192);
+	CHECK_EQ_INT(buf[8191], 0xab);
+	CHECK_EQ_INT(buf[16384], 0xab);
+	/* Zero bytes discard nothing and succeed. */
+	CHECK_EQ_INT(sync_io(bs, BS_OP_DISCARD, 0, 0, NULL, 0), 0);
+
+	CHECK_EQ_INT(map_status(bs, 0, 65536, 4096, ext, 8), 3);
+	check_extent(&ext[0], 0, 8192, 1);
+	check_extent(&ext[1], 8192, 8192, 0);
+	check_extent(&ext[2], 16384, 49152, 1);
+	/* Starting inside the hole, and stopping at nmax extents. */
+	CHECK_EQ_INT(map_status(bs, 12288, 8192, 4096, ext, 8), 2);
+	check_extent(&ext[0], 12288, 4096, 0);
+	check_extent(&ext[1], 16384, 4096, 1);
+	CHECK_EQ_INT(map_status(bs, 0, 65536, 512, ext, 1), 1);
+	check_extent(&ext[0], 0, 8192, 1);
+	bs_close(bs);
+	bs_engine_free(eng);
+}
+
+TEST(map_status_rounds_to_units)
+{
+	const char *path = scratch_file(65536, 0x5c);
+	struct bs_extent ext[8];
+	struct bs_engine *eng;
+	char err[256];
+	struct bs *bs;
+
+	eng = bs_engine_new(0, err, sizeof(err));
+	REQUIRE(eng != NULL);
+	REQUIRE(bs_open(eng, path, 0, &bs, err, sizeof(err)) == 0);
+	/* A hole over [4096, 12288): with 8 KiB units, both units it
+	 * touches still hold data, so everything is mapped; with 4 KiB
+	 * units the hole shows exactly; with 512-byte units too. */
+	CHECK_EQ_INT(sync_io(bs, BS_OP_DISCARD, 0, 4096, NULL, 8192), 8192);
+	CHECK_EQ_INT(map_status(bs, 0, 65536, 8192, ext, 8), 1);
+	check_extent(&ext[0], 0, 65536, 1);
+	CHECK_EQ_INT(map_status(bs, 0, 65536, 4096, ext, 8), 3);
+	check_extent(&ext[0], 0, 4096, 1);
+	check_extent(&ext[1], 4096, 8192, 0);
+	check_extent(&ext[2], 12288, 53248, 1);
+	CHECK_EQ_INT(map_status(bs, 4608, 1024, 512, ext, 8), 1);
+	check_extent(&ext[0], 4608, 1024, 0);
+	/* A partial page punched stays allocated (zeroed in place). */
+	CHECK_EQ_INT(sync_io(bs, BS_OP_DISCARD, 0, 20480, NULL, 512), 512);
+	CHECK_EQ_INT(map_status(bs, 20480, 4096, 512, ext, 8), 1);
+	check_extent(&ext[0], 20480, 4096, 1);
+	/* Arguments a map cannot be made of. */
+	CHECK_EQ_INT(map_status(bs, 0, 4096, 3, ext, 8), -EINVAL);
+	CHECK_EQ_INT(map_status(bs, 256, 4096, 512, ext, 8), -EINVAL);
+	CHECK_EQ_INT(map_status(bs, 0, 4000, 512, ext, 8), -EINVAL);
+	CHECK_EQ_INT(map_status(bs, 0, 4096, 512, ext, 0), -EINVAL);
+	bs_close(bs);
+	bs_engine_free(eng);
+}
+
+TEST(map_status_of_sparse_file)
+{
+	const char *path = scratch_path();
+	unsigned char wbuf[4096];
+	struct bs_extent ext[8];
+	struct bs_engine *eng;
+	char err[256];
+	struct bs *bs;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	REQUIRE(fd >= 0);
+	REQUIRE(ftruncate(fd, 1 << 20) == 0);
+	close(fd);
+	eng = bs_engine_new(1, err, sizeof(err));
+	REQUIRE(eng != NULL);
+	REQUIRE(bs_open(eng, path, 0, &bs, err, sizeof(err)) == 0);
+	{
+		struct tally t = { 0 };
+		struct bs_io io;
+
+		/* Through a worker thread this time. */
+		io_setup(&io, BS_OP_MAP_STATUS, 0, ext, 1 << 20, &t);
+		io.unit = 512;
+		io.nmax = 8;
+		bs_submit(bs, &io);
+		wait_done(eng, &t, 1);
+		CHECK_EQ_INT(io.result, 1);
+		check_extent(&ext[0], 0, 1 << 20, 0);
+
+		pattern(wbuf, sizeof(wbuf), 3);
+		io_setup(&io, BS_OP_WRITE, 1 << 19, wbuf, sizeof(wbuf), &t);
+		bs_submit(bs, &io);
+		wait_done(eng, &t, 2);
+		CHECK_EQ_INT(io.result, 4096);
+	}
+	bs_close(bs);
+	bs_engine_free(eng);
+
+	eng = bs_engine_new(0, err, sizeof(err));
+	REQUIRE(eng != NULL);
+	REQUIRE(bs_open(eng, path, 0, &bs, err, sizeof(err)) == 0);
+	CHECK_EQ_INT(map_status(bs, 0, 1 << 20, 512, ext, 8), 3);
+	check_extent(&ext[0], 0, 1 << 19, 0);
+	check_extent(&ext[1], 1 << 19, 4096, 1);
+	check_extent(&ext[2], (1 << 19) + 4096, (1 << 19) - 4096, 0);
+	bs_close(bs);
+	bs_engine_free(eng);
+}
+
+TEST(readonly_store_cannot_discard)
+{
+	const char *path = scratch_file(8192, 0x21);
+	struct bs_discard_caps caps;
+	struct bs_extent ext[2];
+	struct bs_engine *eng;
+	unsigned char buf[8192];
+	char err[256];
+	struct bs *bs;
+
+	eng = bs_engine_new(0, err, sizeof(err));
+	REQUIRE(eng != NULL);
+	REQUIRE(bs_open(eng, path, 1, &bs, err, sizeof(err)) == 0);
+	bs_discard_caps(bs, &caps);
+	CHECK_EQ_INT(caps.supported, 0);
+	CHECK_EQ_INT(caps.zeroes, 0);
+	CHECK_EQ_INT(sync_io(bs, BS_OP_DISCARD, 0, 0, NULL, 4096),
+	    -EOPNOTSUPP);
+	file_pread(path, buf, sizeof(buf), 0);
+	CHECK_EQ_INT(buf[0], 0x21);
+	CHECK_EQ_INT(buf[8191], 0x21);
+	/* The allocation map needs no write access. */
+	CHECK_EQ_INT(map_status(bs, 0, 8192, 4096, ext, 2), 1);
+	check_extent(&ext[0], 0, 8192, 1);
+	bs_close(bs);
+	bs_engine_free(eng);
+}
+
+/* Destroys the contents of MINISAN_TEST_BLKDEV_SCRATCH (a loop device,
+ * say): discard is on iff the queue says so, and a block device reports
+ * everything mapped. */
+TEST(block_device_discard)
+{
+	const char *dev = getenv("MINISAN_TEST_BLKDEV_SCRATCH");
+	struct bs_discard_caps caps;
+	struct bs_extent ext[2];
+	struct bs_engine *eng;
+	char err[256] = "";
+	struct bs *bs;
+
+	if (dev == NULL || *dev == '\0') {
+		printf("  (block_device_discard skipped: "
+		    "MINISAN_TEST_BLKDEV_SCRATCH unset)\n");
+		return;
+	}
+	eng = bs_engine_new(0, err, sizeof(err));
+	REQUIRE(eng != NULL);
+	if (bs_open(eng, dev, 0, &bs, err, sizeof(err)) != 0) {
+		CHECK_EQ_STR(err, "");
+		REQUIRE(0);
+	}
+	REQUIRE(bs_size(bs) >= (1 << 20));
+	bs_discard_caps(bs, &caps);
+	CHECK_EQ_INT(caps.zeroes, 0);
+	if (caps.supported) {
+		CHECK(caps.granularity >= 512);
+		CHECK_EQ_INT(sync_io(bs, BS_OP_DISCARD, 0, 0, NULL, 1 << 20),
+		    1 << 20);
+	} else {
+		CHECK_EQ_INT(sync_io(bs, BS_OP_DISCARD, 0, 0, NULL, 1 << 20),
+		    -EOPNOTSUPP);
+	}
+	CHECK_EQ_INT(map_status(bs, 0, 1 << 20, 512, ext, 2), 1);
+	check_extent(&ext[0], 0, 1 << 20, 1);
+	bs_close(bs);
+	bs_engine_free(eng);
+}
+
 static const struct test tests[] = {
 	T(sync_engine_roundtrip),
 	T(threaded_engine_roundtrip),
@@ -537,6 +776,11 @@ static const struct test tests[] = {
 	T(engine_bad_thread_count),
 	T(engine_free_drains_without_callbacks),
 	T(block_device),
+	T(discard_punches_a_hole),
+	T(map_status_rounds_to_units),
+	T(map_status_of_sparse_file),
+	T(readonly_store_cannot_discard),
+	T(block_device_discard),
 };
 
 int

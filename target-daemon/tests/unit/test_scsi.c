@@ -255,7 +255,8 @@ file_pread(const char *path, void *buf, size_t len, off_t off)
 TEST(inquiry_standard)
 {
 	static const uint8_t want[96] = {
-		0x00, 0x00, 0x06, 0x12, 91, 0x00, 0x00, 0x02,
+		/* byte 5: TPGS 01b (implicit ALUA), 3PC */
+		0x00, 0x00, 0x06, 0x12, 91, 0x18, 0x00, 0x02,
 		'M', 'I', 'N', 'I', 'S', 'A', 'N', ' ',
 		'm', 'i', 'n', 'i', 's', 'a', 'n', ' ',
 		'd', 'i', 's', 'k', ' ', ' ', ' ', ' ',
@@ -348,8 +349,8 @@ vpd(struct fx *f, struct scsi_task *t, uint8_t page)
 
 TEST(inquiry_vpd_pages)
 {
-	static const uint8_t sup[] = { 0, 0, 0, 6, 0x00, 0x80, 0x83, 0xb0,
-		0xb1, 0xb2 };
+	static const uint8_t sup[] = { 0, 0, 0, 7, 0x00, 0x80, 0x83, 0x8f,
+		0xb0, 0xb1, 0xb2 };
 	static const uint8_t serial[] = { 0, 0x80, 0, 8, 'S', 'E', 'R', '-',
 		'0', '0', '4', '2' };
 	uint8_t want[64];
@@ -367,12 +368,22 @@ TEST(inquiry_vpd_pages)
 	CHECK_EQ_MEM(t.data_in, serial, sizeof(serial));
 	scsi_task_fini(&t);
 
-	/* Block limits: 8 MiB / 512 = 16384 blocks, granularity 8. */
+	/* Block limits: 8 MiB / 512 = 16384 blocks, granularity 8; the
+	 * tmpfs file is thin provisioned (test_scsi_provision.c): UNMAP of
+	 * 512 MiB (100000h blocks) in 1024 descriptors, granularity 8
+	 * aligned at 0, WRITE SAME of 16384 blocks. */
 	memset(want, 0, sizeof(want));
 	want[1] = 0xb0;
 	want[3] = 0x3c;
+	want[5] = 0xff; /* MAXIMUM COMPARE AND WRITE LENGTH 255 */
 	want[7] = 8;
 	want[10] = 0x40;
+	want[21] = 0x10;
+	want[26] = 0x04;
+	want[31] = 8;
+	want[32] = 0x80;
+	want[42] = 0x40;
+	want[46] = 0x08; /* MAXIMUM ATOMIC TRANSFER LENGTH 1 MiB / 512 */
 	vpd(&f, &t, 0xb0);
 	CHECK_EQ_INT(t.data_in_len, 64);
 	CHECK_EQ_MEM(t.data_in, want, 64);
@@ -382,6 +393,7 @@ TEST(inquiry_vpd_pages)
 	want[1] = 0xb1;
 	want[3] = 0x3c;
 	want[5] = 0x01; /* non-rotating */
+	want[7] = 0x40; /* WABEREQ 01b: thin, so SANITIZE BLOCK ERASE */
 	vpd(&f, &t, 0xb1);
 	CHECK_EQ_INT(t.data_in_len, 64);
 	CHECK_EQ_MEM(t.data_in, want, 64);
@@ -390,6 +402,8 @@ TEST(inquiry_vpd_pages)
 	memset(want, 0, sizeof(want));
 	want[1] = 0xb2;
 	want[3] = 0x04;
+	want[5] = 0xe4; /* LBPU, LBPWS, LBPWS10, LBPRZ */
+	want[6] = 0x02; /* thin provisioned */
 	vpd(&f, &t, 0xb2);
 	CHECK_EQ_INT(t.data_in_len, 8);
 	CHECK_EQ_MEM(t.data_in, want, 8);
@@ -447,7 +461,8 @@ TEST(read_capacity)
 {
 	static const uint8_t rc10[8] = { 0, 0, 0x07, 0xff, 0, 0, 0x02, 0 };
 	static const uint8_t rc16[32] = { 0, 0, 0, 0, 0, 0, 0x07, 0xff,
-		0, 0, 0x02, 0x00, 0, 3 };
+		0, 0, 0x02, 0x00, 0, 0 /* 1 block per physical block */,
+		0xc0 /* LBPME, LBPRZ */ };
 	uint8_t cdb10[10] = { 0x25 };
 	uint8_t cdb16[16] = { 0x9e, 0x10 };
 	struct scsi_task t;
@@ -486,7 +501,7 @@ TEST(read_capacity)
 	check_field(&t, 0x24, 1, 2, -1);
 	scsi_task_fini(&t);
 	/* Another SERVICE ACTION IN (16) action. */
-	cdb16[1] = 0x12;
+	cdb16[1] = 0x13;
 	run(&f, &t, cdb16, 16, 32, NULL, 0);
 	check_field(&t, 0x24, 1, 1, 4);
 	scsi_task_fini(&t);
@@ -1240,7 +1255,9 @@ TEST(report_luns_with_holes)
 
 TEST(invalid_opcode)
 {
-	static const uint8_t ops[] = { 0xa3, 0x42, 0x89, 0x93, 0x04, 0x5e,
+	/* READ BUFFER, WRITE BUFFER, READ LONG, REASSIGN BLOCKS, FORMAT
+	 * UNIT, SEND DIAGNOSTIC, and opcodes no standard assigns */
+	static const uint8_t ops[] = { 0x3c, 0x3b, 0x3e, 0x07, 0x04, 0x1d,
 		0xff, 0x7f };
 	uint8_t cdb[16] = { 0 };
 	struct scsi_task t;

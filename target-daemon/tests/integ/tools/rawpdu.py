@@ -309,7 +309,129 @@ class Session:
                 return struct.unpack_from('>I', bhs, 16)[0], bhs[3]
 
 
+    def command(self, cdb, data_out=b'', read_len=0):
+        """Runs one SCSI command to completion (write data as immediate
+        data); returns (status, data-in bytes, sense bytes)."""
+        self.itt += 1
+        self.cmdsn_next = getattr(self, 'cmdsn_next', self.cmdsn)
+        bhs = bytearray(48)
+        bhs[0] = 0x01
+        bhs[1] = 0x80 | (0x40 if read_len else 0) | \
+            (0x20 if data_out else 0) | 0x01
+        bhs[5:8] = len(data_out).to_bytes(3, 'big')
+        struct.pack_into('>I', bhs, 16, self.itt)
+        struct.pack_into('>I', bhs, 20, read_len or len(data_out))
+        struct.pack_into('>I', bhs, 24, self.cmdsn_next)
+        self.cmdsn_next += 1
+        bhs[32:32 + len(cdb)] = cdb
+        self.sock.sendall(bytes(bhs) + pad(data_out))
+        data_in = b''
+        while True:
+            rsp, data = recv_pdu(self.sock)
+            if rsp is None:
+                raise RuntimeError('connection closed')
+            op = rsp[0] & 0x3f
+            if op == 0x25:
+                data_in += data
+                if rsp[1] & 0x01:
+                    return rsp[3], data_in, b''
+            elif op == 0x21:
+                sense = data[2:] if len(data) > 2 else b''
+                return rsp[3], data_in, sense
+
+    def clear_unit_attentions(self):
+        for _ in range(8):
+            status, _, _ = self.command(bytes(6))
+            if status == 0:
+                return
+        raise RuntimeError('TEST UNIT READY never succeeds')
+
+
 TUR = bytes(6)
+
+
+def pr_out(sess, action, key, sa_key=0, rtype=0, aptpl=False):
+    """PERSISTENT RESERVE OUT (SPC-4 6.16) with a basic parameter list."""
+    cdb = bytearray(10)
+    cdb[0] = 0x5f
+    cdb[1] = action
+    cdb[2] = rtype
+    struct.pack_into('>I', cdb, 5, 24)
+    params = bytearray(24)
+    struct.pack_into('>Q', params, 0, key)
+    struct.pack_into('>Q', params, 8, sa_key)
+    params[20] = 0x01 if aptpl else 0
+    status, _, sense = sess.command(bytes(cdb), data_out=bytes(params))
+    if status != 0:
+        raise RuntimeError(f'PR OUT {action}: status {status} {sense.hex()}')
+
+
+def pr_in(sess, action):
+    cdb = bytearray(10)
+    cdb[0] = 0x5e
+    cdb[1] = action
+    struct.pack_into('>H', cdb, 7, 1024)
+    status, data, sense = sess.command(bytes(cdb), read_len=1024)
+    if status != 0:
+        raise RuntimeError(f'PR IN {action}: status {status} {sense.hex()}')
+    return data
+
+
+def read_keys(sess):
+    data = pr_in(sess, 0)
+    n = struct.unpack_from('>I', data, 4)[0] // 8
+    return [struct.unpack_from('>Q', data, 8 + 8 * i)[0] for i in range(n)]
+
+
+def read_reservation(sess):
+    """(key, type) of the persistent reservation, or None."""
+    data = pr_in(sess, 1)
+    if struct.unpack_from('>I', data, 4)[0] == 0:
+        return None
+    return struct.unpack_from('>Q', data, 8)[0], data[21] & 0x0f
+
+
+KEY_APTPL = 0x4d494e4953414e31  # "MINISAN1"
+KEY_PLAIN = 0x4d494e4953414e32
+WRITE_EXCLUSIVE = 1
+
+
+def case_pr_aptpl_set(host, port, target):
+    """Registers and reserves with APTPL set (to survive a restart)."""
+    a = Session(host, port, target)
+    a.clear_unit_attentions()
+    pr_out(a, 0, 0, KEY_APTPL, aptpl=True)          # REGISTER
+    pr_out(a, 1, KEY_APTPL, rtype=WRITE_EXCLUSIVE)   # RESERVE
+    ok = read_keys(a) == [KEY_APTPL] and \
+        read_reservation(a) == (KEY_APTPL, WRITE_EXCLUSIVE)
+    return ok, 'registered and reserved with APTPL'
+
+
+def case_pr_aptpl_check(host, port, target):
+    a = Session(host, port, target)
+    a.clear_unit_attentions()
+    keys, res = read_keys(a), read_reservation(a)
+    ok = keys == [KEY_APTPL] and res == (KEY_APTPL, WRITE_EXCLUSIVE)
+    return ok, f'after restart: keys {keys}, reservation {res}'
+
+
+def case_pr_plain_set(host, port, target):
+    """CLEAR, then register and reserve without APTPL."""
+    a = Session(host, port, target)
+    a.clear_unit_attentions()
+    pr_out(a, 3, KEY_APTPL)                          # CLEAR
+    pr_out(a, 0, 0, KEY_PLAIN)                       # REGISTER, no APTPL
+    pr_out(a, 1, KEY_PLAIN, rtype=WRITE_EXCLUSIVE)
+    ok = read_keys(a) == [KEY_PLAIN]
+    return ok, 'registered and reserved without APTPL'
+
+
+def case_pr_plain_check(host, port, target):
+    a = Session(host, port, target)
+    a.clear_unit_attentions()
+    keys, res = read_keys(a), read_reservation(a)
+    return keys == [] and res is None, \
+        f'after restart: keys {keys}, reservation {res}'
 
 
 def case_mcs_out_of_order(host, port, target):
@@ -397,6 +519,10 @@ def case_shutdown_logout(host, port, target):
 
 
 CASES = {
+    'pr-aptpl-set': case_pr_aptpl_set,
+    'pr-aptpl-check': case_pr_aptpl_check,
+    'pr-plain-set': case_pr_plain_set,
+    'pr-plain-check': case_pr_plain_check,
     'shutdown-logout': case_shutdown_logout,
     'mcs-out-of-order': case_mcs_out_of_order,
     'reinstatement': case_reinstatement,
