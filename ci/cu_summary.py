@@ -5,7 +5,8 @@ Usage: cu_summary.py SUITE_LIST LOG
 SUITE_LIST is `iscsi-test-cu -l` output: suites run in its order, which
 gives each "Suite: NAME" line of the log its family (SCSI, iSCSI, ...).
 Prints one line per suite, "FAMILY.SUITE passed failed skipped", then
-"TOTAL passed failed skipped". A test that printed [SKIPPED] counts as
+"TOTAL passed failed skipped", then "FAILED FAMILY.SUITE.TEST" for each
+failed test. A test that printed [SKIPPED] counts as
 skipped, not passed, even though CUnit reports it as passed.
 """
 import re
@@ -19,7 +20,9 @@ def suites_in_order(listing):
 
 def parse(log, order):
     results = {}
+    failed = []
     current = None
+    test = None
     index = 0
     test_open = False
     skipped = False
@@ -33,9 +36,11 @@ def parse(log, order):
             index += 1
             results.setdefault(current, [0, 0, 0])
             continue
-        if re.match(r'^  Test: ', line):
+        m = re.match(r'^  Test: (\S+)', line)
+        if m:
             test_open = True
             skipped = False
+            test = m.group(1)
         if not test_open or current is None:
             continue
         # the verdict follows "..." on the Test line or starts a line;
@@ -47,23 +52,27 @@ def parse(log, order):
         if verdict:
             if verdict.group(1) == 'FAILED':
                 results[current][1] += 1
+                failed.append(f'{current}.{test}')
             elif skipped:
                 results[current][2] += 1
             else:
                 results[current][0] += 1
             test_open = False
-    return results
+    return results, failed
 
 
 def main():
     order = suites_in_order(open(sys.argv[1]).read())
-    results = parse(open(sys.argv[2], errors='replace').read(), order)
+    results, failed = parse(open(sys.argv[2], errors='replace').read(),
+                            order)
     total = [0, 0, 0]
     for suite in sorted(results):
         p, f, s = results[suite]
         total = [total[0] + p, total[1] + f, total[2] + s]
         print(f'{suite} {p} {f} {s}')
     print(f'TOTAL {total[0]} {total[1]} {total[2]}')
+    for name in failed:
+        print(f'FAILED {name}')
 
 
 if __name__ == '__main__':

@@ -37,9 +37,11 @@
 #define MINISAN_MAX_UA_PER_NEXUS 4u
 /* Seconds a connection may spend in the login phase. */
 #define MINISAN_LOGIN_TIMEOUT_SEC 15
-/* Seconds of silence before a NOP-In ping, and seconds to wait for its answer. */
-#define MINISAN_NOP_INTERVAL_SEC 10
-#define MINISAN_NOP_TIMEOUT_SEC 30
+/* Seconds of silence before a NOP-In ping, and seconds to wait for its
+ * answer: 75 s in all, so an initiator that blocks for a minute (libiscsi's
+ * test suite sleeps 60 s waiting for a SANITIZE) keeps its session. */
+#define MINISAN_NOP_INTERVAL_SEC 15
+#define MINISAN_NOP_TIMEOUT_SEC 60
 /* Configuration file: largest file read, longest single token (a quoted
  * string or bare word; paths up to PATH_MAX - 1). */
 #define MINISAN_CONF_FILE_MAX (1024u * 1024)

@@ -318,7 +318,8 @@ caw_write_atomic16(struct scsi_task *task)
 		return SCSI_CMD_COMPLETE;
 	/* All or nothing: a write of fewer blocks than the TRANSFER LENGTH
 	 * would not be the atomic write asked for. */
-	if (task->edtl < task->xfer_len || task->data_out_len < task->xfer_len) {
+	if (task->edtl < task->xfer_len ||
+	    task->data_out_len < task->xfer_len) {
 		sense_invalid_cdb(task, WA_TL, -1);
 		return SCSI_CMD_COMPLETE;
 	}

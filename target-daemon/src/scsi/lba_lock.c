@@ -45,7 +45,7 @@ lba_lock_blocked(const struct lba_lock_table *t,
 	return 0;
 }
 
-void
+int
 lba_lock_acquire(struct lba_lock_table *t, struct lba_lock_entry *e,
     uint64_t lba, uint64_t n, enum lba_lock_mode mode,
     void (*resume)(void *arg), void *arg)
@@ -74,11 +74,9 @@ lba_lock_acquire(struct lba_lock_table *t, struct lba_lock_entry *e,
 	if (mode == LBA_LOCK_EXCL)
 		t->nexcl++;
 	pthread_mutex_unlock(&t->mu);
-
 	/* Not e->granted: once the mutex is free, a release in another
 	 * thread may grant (and resume) a waiting e. */
-	if (granted)
-		resume(arg);
+	return granted;
 }
 
 /* Unlinks e (in the table) and collects, in grant order, the waiting

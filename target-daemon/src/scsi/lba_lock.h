@@ -45,11 +45,12 @@ void lba_lock_init(struct lba_lock_table *t);
 void lba_lock_fini(struct lba_lock_table *t);
 
 /* Enters e for blocks [lba, lba + n) -- n == 0 means "through the last
- * block" -- in mode (shared or exclusive). resume(arg) is called exactly
- * once when the range is granted: before lba_lock_acquire() returns if no
- * earlier entry conflicts, otherwise from the lba_lock_release() that
- * removes the last conflicting entry, in that caller's thread. */
-void lba_lock_acquire(struct lba_lock_table *t, struct lba_lock_entry *e,
+ * block" -- in mode (shared or exclusive). Returns 1 if the range is
+ * granted now (resume is not called: the caller goes on), or 0 if an
+ * earlier entry conflicts: then resume(arg) is called once it is granted,
+ * from the lba_lock_release() or lba_lock_cancel() that removes the last
+ * conflicting entry, in that caller's thread. */
+int lba_lock_acquire(struct lba_lock_table *t, struct lba_lock_entry *e,
     uint64_t lba, uint64_t n, enum lba_lock_mode mode,
     void (*resume)(void *arg), void *arg);
 

@@ -148,7 +148,7 @@ medium_gate(struct scsi_task *task, const struct scsi_cmd_desc *d)
 	return rc;
 }
 
-/* The range is held: run the handler. */
+/* The range is held after a wait: run the handler. */
 static void
 medium_granted(void *arg)
 {
@@ -181,9 +181,9 @@ medium_abort(struct scsi_task *task)
 	struct scsi_lun *lu = task->lu;
 
 	/* SAM-5 "ABORT TASK": a task still waiting for its range has done
-	 * nothing yet; withdraw it. */
-	if (task->lock.mode != LBA_LOCK_NONE &&
-	    lba_lock_cancel(&lu->ranges, &task->lock)) {
+	 * nothing yet; withdraw it (lba_lock_cancel() decides under the
+	 * table's mutex, racing with a grant in another thread). */
+	if (lba_lock_cancel(&lu->ranges, &task->lock)) {
 		task->done = task->lock_done;
 		task->lock_done = NULL;
 		task->status = SCSI_STATUS_TASK_ABORTED;
@@ -218,6 +218,7 @@ medium_exec(struct scsi_task *task, const struct scsi_cmd_desc *d)
 	}
 	task->lock_done = task->done;
 	task->done = medium_done;
-	lba_lock_acquire(&task->lu->ranges, &task->lock, r.lba, r.n, r.mode,
-	    medium_granted, task);
+	if (lba_lock_acquire(&task->lu->ranges, &task->lock, r.lba, r.n,
+	    r.mode, medium_granted, task))
+		medium_handle(task, d);
 }

@@ -124,10 +124,12 @@ static void
 sanitize_finish(struct sanitize_op *op)
 {
 	struct scsi_lun *lu = op->lu;
-	struct scsi_task *waiter = op->waiter;
+	struct scsi_task *waiter;
 	int failed = op->failed;
 
+	/* Under the lock: sanitize_abort() may take the waiter away. */
 	pthread_mutex_lock(&lu->lock);
+	waiter = op->waiter;
 	lu->sanitize = NULL;
 	lu->sanitize_failed = failed;
 	lu->sanitize_ause = failed ? op->ause : 0;
@@ -149,6 +151,9 @@ sanitize_io_done(struct bs_io *io)
 {
 	struct sanitize_op *op = io->arg;
 
+	/* The progress fields are read by sanitize_check() under the LUN
+	 * lock, possibly from another thread. */
+	pthread_mutex_lock(&op->lu->lock);
 	if (io->result < 0 ||
 	    (io->op != BS_OP_FLUSH && (size_t)io->result != io->len)) {
 		op->failed = 1;
@@ -171,6 +176,7 @@ sanitize_io_done(struct bs_io *io)
 				op->state = SAN_FLUSHING;
 		}
 	}
+	pthread_mutex_unlock(&op->lu->lock);
 	sanitize_step(op);
 }
 
@@ -187,6 +193,10 @@ sanitize_submit(struct sanitize_op *op, enum bs_op bop, uint64_t off,
 	io->len = len;
 	io->done = sanitize_io_done;
 	io->arg = op;
+	/* SBC-3 "SANITIZE command": the old data must be gone from the
+	 * medium, not only from a cache, so every chunk is written through
+	 * (and a power loss part way leaves the part done overwritten). */
+	io->fua = bop == BS_OP_WRITE;
 	bs_submit(op->lu->bs, io);
 }
 

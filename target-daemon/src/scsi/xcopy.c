@@ -153,7 +153,8 @@ static int
 xcopy_held_match(const struct xcopy_held *h, const char *port,
     uint8_t list_id)
 {
-	return !h->orphan && h->list_id == list_id && strcmp(h->port, port) == 0;
+	return !h->orphan && h->list_id == list_id &&
+	    strcmp(h->port, port) == 0;
 }
 
 /* The record of (port, list_id) in lu, or NULL. Caller holds lu->lock. */
@@ -347,8 +348,10 @@ xcopy_read_done(struct bs_io *io)
 		return;
 	}
 	job->locked = job->dst;
-	lba_lock_acquire(&job->dst->ranges, &job->lock, job->chunk_dst / bsz,
-	    job->chunk / bsz, LBA_LOCK_SHARED, xcopy_write_granted, job);
+	if (lba_lock_acquire(&job->dst->ranges, &job->lock,
+	    job->chunk_dst / bsz, job->chunk / bsz, LBA_LOCK_SHARED,
+	    xcopy_write_granted, job))
+		xcopy_write_granted(job);
 }
 
 static void
@@ -485,8 +488,10 @@ xcopy_next_chunk(struct xcopy_job *job)
 	job->chunk_dst = job->dst_byte + pos;
 	sbs = job->src->block_size;
 	job->locked = job->src;
-	lba_lock_acquire(&job->src->ranges, &job->lock, job->chunk_src / sbs,
-	    job->chunk / sbs, LBA_LOCK_SHARED, xcopy_read_granted, job);
+	if (lba_lock_acquire(&job->src->ranges, &job->lock,
+	    job->chunk_src / sbs, job->chunk / sbs, LBA_LOCK_SHARED,
+	    xcopy_read_granted, job))
+		xcopy_read_granted(job);
 }
 
 uint64_t
@@ -547,13 +552,15 @@ xcopy_parse_cscds(struct scsi_task *task, struct xcopy_job *job,
 		/* Block devices only (PERIPHERAL DEVICE TYPE 00h). The LU ID
 		 * TYPE and NUL fields of SPC-3 are ignored, as SPC-4 says. */
 		if ((c[1] & CSCD_DEVTYPE_MASK) != SCSI_TYPE_DISK) {
-			sense_set_field(task, ASC_INVALID_FIELD_IN_PARAM_LIST, 0,
+			sense_set_field(task,
+			    ASC_INVALID_FIELD_IN_PARAM_LIST, 0,
 			    (uint16_t)(at + 1), 4);
 			return -1;
 		}
 		desig_len = c[CSCD_DESIG + 3];
 		if (desig_len > CSCD_DESIG_MAX) {
-			sense_set_field(task, ASC_INVALID_FIELD_IN_PARAM_LIST, 0,
+			sense_set_field(task,
+			    ASC_INVALID_FIELD_IN_PARAM_LIST, 0,
 			    (uint16_t)(at + CSCD_DESIG + 3), -1);
 			return -1;
 		}
@@ -569,7 +576,8 @@ xcopy_parse_cscds(struct scsi_task *task, struct xcopy_job *job,
 		 * block for the logical unit being addressed". */
 		if (lu != NULL &&
 		    get_be24(&c[CSCD_DISK_BLOCK_LEN]) != lu->block_size) {
-			sense_set_field(task, ASC_INVALID_FIELD_IN_PARAM_LIST, 0,
+			sense_set_field(task,
+			    ASC_INVALID_FIELD_IN_PARAM_LIST, 0,
 			    (uint16_t)(at + CSCD_DISK_BLOCK_LEN), -1);
 			return -1;
 		}
@@ -613,7 +621,8 @@ xcopy_parse_segments(struct scsi_task *task, struct xcopy_job *job,
 			return -1;
 		}
 		if (get_be16(&list[off + SEG_LEN]) != SEG_B2B_DESC_LEN) {
-			sense_set_field(task, ASC_INVALID_FIELD_IN_PARAM_LIST, 0,
+			sense_set_field(task,
+			    ASC_INVALID_FIELD_IN_PARAM_LIST, 0,
 			    (uint16_t)(list_at + off + SEG_LEN), -1);
 			return -1;
 		}

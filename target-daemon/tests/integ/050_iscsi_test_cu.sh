@@ -1,5 +1,5 @@
 #!/bin/sh
-# SUMMARY: libiscsi's iscsi-test-cu -d against minisand and tgt in one run: per-suite table, no iSCSI.* failure, minisand passes at least as many tests as tgt
+# SUMMARY: libiscsi's iscsi-test-cu -d -S with two initiator names against minisand and tgt in one run: per-suite table, no failure, minisand passes at least as many tests as tgt
 . "$(dirname "$0")/lib.sh"
 
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -29,7 +29,9 @@ iscsi-test-cu -l >"$SCRATCH/suites.txt"
 # minisand: the suite needs a LUN it may destroy (-d)
 lun=$(make_lun lun0 256M)
 start_quick "$lun"
-timeout 1200 iscsi-test-cu -d "iscsi://127.0.0.1:$PORT/$IQN/0" \
+# the same URL twice: the suite's multipath form, two initiator names
+url="iscsi://127.0.0.1:$PORT/$IQN/0"
+timeout 1200 iscsi-test-cu -d -S "$url" "$url" \
 	>"$SCRATCH/minisand-cu.log" 2>&1 || true
 python3 "$top/ci/cu_summary.py" "$SCRATCH/suites.txt" \
 	"$SCRATCH/minisand-cu.log" >"$SCRATCH/minisand.sum"
@@ -37,6 +39,7 @@ kill -0 "$DAEMON_PID" || fail "minisand died during iscsi-test-cu"
 stop_minisand || fail "minisand did not exit cleanly after iscsi-test-cu"
 
 # tgt 1.0.85 from Debian, the same way: one LUN of the same size
+rm -f "$lun"
 truncate -s 256M "$SCRATCH/tgt.img"
 tgtd -f --iscsi "portal=127.0.0.1:$TGT_PORT" -C "$TGT_CTL" \
 	>"$SCRATCH/tgtd.log" 2>&1 &
@@ -54,7 +57,10 @@ tgtadm -C "$TGT_CTL" --lld iscsi --op new --mode logicalunit --tid 1 \
 tgtadm -C "$TGT_CTL" --lld iscsi --op bind --mode target --tid 1 -I ALL ||
 	fail "tgtadm bind"
 wait_port 127.0.0.1 "$TGT_PORT" || fail "tgtd did not listen"
-timeout 1200 iscsi-test-cu -d "iscsi://127.0.0.1:$TGT_PORT/$TGT_IQN/1" \
+# no -S for tgt: it has no SANITIZE, and the suite's sanitize tests spin
+# against it; without -S they skip
+url="iscsi://127.0.0.1:$TGT_PORT/$TGT_IQN/1"
+timeout 1200 iscsi-test-cu -d "$url" "$url" \
 	>"$SCRATCH/tgt-cu.log" 2>&1 || true
 python3 "$top/ci/cu_summary.py" "$SCRATCH/suites.txt" \
 	"$SCRATCH/tgt-cu.log" >"$SCRATCH/tgt.sum"
@@ -62,7 +68,9 @@ stop_tgt
 
 # the table: suite, then passed/failed/skipped for minisand and tgt
 echo "TABLE $(printf '%-44s %-16s %s' 'suite' 'minisand p/f/s' 'tgt p/f/s')"
-join "$SCRATCH/minisand.sum" "$SCRATCH/tgt.sum" | while read -r s mp mf ms tp tf ts; do
+grep -v '^FAILED' "$SCRATCH/minisand.sum" >"$SCRATCH/m.tab"
+grep -v '^FAILED' "$SCRATCH/tgt.sum" >"$SCRATCH/t.tab"
+join "$SCRATCH/m.tab" "$SCRATCH/t.tab" | grep -v '^TOTAL' | while read -r s mp mf ms tp tf ts; do
 	echo "TABLE $(printf '%-44s %-16s %s' "$s" "$mp/$mf/$ms" "$tp/$tf/$ts")"
 done
 set -- $(grep '^TOTAL' "$SCRATCH/minisand.sum")
@@ -72,10 +80,25 @@ t_pass=$2
 iscsi_fail=$(awk '$1 ~ /^iSCSI\./ { f += $3 } END { print f + 0 }' \
 	"$SCRATCH/minisand.sum")
 
-echo "minisand: $m_pass passed, $m_fail failed; tgt: $t_pass passed"
-if [ "$iscsi_fail" -ne 0 ]; then
+set -- $(grep '^TOTAL' "$SCRATCH/tgt.sum")
+t_fail=$3 t_skip=$4
+set -- $(grep '^TOTAL' "$SCRATCH/minisand.sum")
+m_skip=$4
+echo "TABLE $(printf '%-44s %-16s %s' TOTAL "$m_pass/$m_fail/$m_skip" \
+	"$t_pass/$t_fail/$t_skip")"
+echo "minisand: $m_pass passed, $m_fail failed, $m_skip skipped;" \
+	"tgt: $t_pass passed, $t_fail failed, $t_skip skipped"
+grep -q "Run Summary" "$SCRATCH/minisand-cu.log" ||
+	fail "iscsi-test-cu did not finish against minisand"
+# Sanitize.Reset assumes a SANITIZE still runs 3 s after it started; a
+# 256 MiB LUN in RAM is overwritten faster than that, so it cannot pass
+# here (see docs/compliance.md). It is the only failure tolerated.
+unexpected=$(sed -n 's/^FAILED //p' "$SCRATCH/minisand.sum" |
+	grep -v -x -e 'ALL.Sanitize.Reset' -e 'SCSI.Sanitize.Reset' || true)
+sed -n 's/^FAILED /failed: /p' "$SCRATCH/minisand.sum"
+if [ "$iscsi_fail" -ne 0 ] || [ -n "$unexpected" ]; then
 	grep -B2 -A8 'FAILED' "$SCRATCH/minisand-cu.log" | head -80
-	fail "$iscsi_fail iSCSI.* tests failed against minisand"
+	fail "tests failed against minisand: $unexpected"
 fi
 [ "$m_pass" -ge "$t_pass" ] ||
 	fail "minisand passes $m_pass tests, fewer than tgt's $t_pass"

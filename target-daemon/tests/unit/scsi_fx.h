@@ -150,6 +150,20 @@ fx_pump(struct fx *f, int want)
 	}
 }
 
+/* Runs completions until the engine has been idle for 100 ms (work that
+ * no task waits for, such as a sanitize operation, at most ~10 s). */
+static inline void
+fx_drain(struct fx *f)
+{
+	struct pollfd pfd = { .fd = bs_engine_fd(f->eng), .events = POLLIN };
+
+	for (int i = 0; i < 1000 && pfd.fd >= 0; i++) {
+		if (poll(&pfd, 1, 100) <= 0)
+			return;
+		bs_engine_complete(f->eng);
+	}
+}
+
 /* Runs one command to completion and checks done() came exactly once. */
 static inline void
 fx_run_on(struct fx *f, struct scsi_task *t, const struct scsi_nexus *nx,

@@ -38,7 +38,8 @@ req_rel(struct lba_lock_table *t, struct req *r, uint64_t lba, uint64_t n,
 	r->t = t;
 	r->granted_at = 0;
 	r->release_on_grant = release_on_grant;
-	lba_lock_acquire(t, &r->e, lba, n, mode, granted, r);
+	if (lba_lock_acquire(t, &r->e, lba, n, mode, granted, r))
+		granted(r);
 }
 
 static void
