@@ -518,7 +518,71 @@ def case_shutdown_logout(host, port, target):
     return ok and closed_by_peer(a.sock), 'logged out on request'
 
 
+def read_block(sess, lba=0, block=512):
+    cdb = struct.pack('>BBIBHB', 0x28, 0, lba, 0, 1, 0)
+    status, data, sense = sess.command(cdb, read_len=block)
+    if status != 0:
+        raise RuntimeError(f'READ(10): status {status} {sense.hex()}')
+    return data
+
+
+def compare_and_write(sess, lba, old, new):
+    """SBC-3 COMPARE AND WRITE of one block: True if written, False on
+    MISCOMPARE (sense key 0Eh)."""
+    cdb = bytearray(16)
+    cdb[0] = 0x89
+    struct.pack_into('>Q', cdb, 2, lba)
+    cdb[13] = 1
+    status, _, sense = sess.command(bytes(cdb), data_out=old + new)
+    if status == 0:
+        return True
+    if status == 2 and len(sense) > 2 and sense[2] & 0x0f == 0x0e:
+        return False
+    raise RuntimeError(f'COMPARE AND WRITE: status {status} {sense.hex()}')
+
+
+def case_caw_two_writers(host, port, target):
+    """Two sessions (two I_T nexuses) increment a counter in block 0 with
+    COMPARE AND WRITE at the same time, retrying on MISCOMPARE. If the
+    command is atomic against the other writer, no increment is lost:
+    the final counter equals the number of successful commands."""
+    import threading
+    rounds = 150
+    results = []
+
+    def worker(isid_byte):
+        isid = bytes([0x80, 0, 0, 0, 0, isid_byte])
+        sess = Session(host, port, target, isid=isid)
+        sess.clear_unit_attentions()
+        done = 0
+        misses = 0
+        while done < rounds:
+            old = read_block(sess)
+            value = struct.unpack_from('>Q', old)[0]
+            new = struct.pack('>Q', value + 1) + old[8:]
+            if compare_and_write(sess, 0, old, new):
+                done += 1
+            else:
+                misses += 1
+        results.append((done, misses))
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if len(results) != 2:
+        return False, 'a writer failed'
+    check = Session(host, port, target, isid=bytes([0x80, 0, 0, 0, 0, 3]))
+    check.clear_unit_attentions()
+    final = struct.unpack_from('>Q', read_block(check))[0]
+    misses = sum(r[1] for r in results)
+    return final == 2 * rounds, \
+        f'counter {final} after {2 * rounds} increments ({misses} retries)'
+
+
 CASES = {
+    'caw-two-writers': case_caw_two_writers,
     'pr-aptpl-set': case_pr_aptpl_set,
     'pr-aptpl-check': case_pr_aptpl_check,
     'pr-plain-set': case_pr_plain_set,
