@@ -133,6 +133,28 @@ lun_build(struct apply_state *st, const char *tname, const struct conf_lun *cl,
 	return 0;
 }
 
+static void
+target_clear_allow(struct iscsi_target *t)
+{
+	for (size_t i = 0; i < t->nallow; i++)
+		free(t->allow[i]);
+	free(t->allow);
+	t->allow = NULL;
+	t->nallow = 0;
+}
+
+static void
+target_set_allow(struct iscsi_target *t, const struct conf_target *ct)
+{
+	target_clear_allow(t);
+	if (ct->nallow == 0)
+		return;
+	t->allow = xcalloc(ct->nallow, sizeof(*t->allow));
+	for (size_t i = 0; i < ct->nallow; i++)
+		t->allow[i] = xstrdup(ct->allow[i]);
+	t->nallow = ct->nallow;
+}
+
 static bool
 same_str(const char *a, const char *b)
 {
@@ -360,6 +382,8 @@ apply_reload(struct apply_state *st, struct conf *conf, char *err,
 		}
 		free(targets[i]->alias);
 		targets[i]->alias = ct->alias ? xstrdup(ct->alias) : NULL;
+		/* the access list applies from the next login on */
+		target_set_allow(targets[i], ct);
 		/* TODO(#6): REPORT LUNS DATA HAS CHANGED unit attention */
 		target_install(targets[i], &next[i]);
 	}
@@ -399,6 +423,7 @@ apply_flush(struct apply_state *st)
 static void
 target_free(struct iscsi_target *t)
 {
+	target_clear_allow(t);
 	free(t->scsi.luns);
 	free(t->name);
 	free(t->alias);

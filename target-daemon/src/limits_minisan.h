@@ -26,6 +26,8 @@
 /* CmdSN window: commands a session may have outstanding. */
 #define MINISAN_CMD_WINDOW 128u
 #define MINISAN_MAX_LUNS_PER_TARGET 256u
+/* Initiator names on one target's access list. */
+#define MINISAN_MAX_ACL_ENTRIES 1024u
 #define MINISAN_MAX_TARGETS 1024u
 #define MINISAN_MAX_PORTALS 64u
 #define MINISAN_MAX_CONNECTIONS 1024u

@@ -57,6 +57,8 @@ usage(FILE *f)
 	    "                     numbered 0, 1, ... in order\n"
 	    "  --state-dir DIR    quick mode: keep persistent reservations "
 	    "(APTPL) here\n"
+	    "  --allow IQN        quick mode: only this initiator may log in "
+	    "(repeatable)\n"
 	    "  --version          print the version and exit\n",
 	    DEFAULT_CONF);
 }
@@ -189,6 +191,7 @@ enum long_opt {
 	OPT_TARGET,
 	OPT_LUN,
 	OPT_STATE_DIR,
+	OPT_ALLOW,
 	OPT_VERSION,
 };
 
@@ -203,6 +206,7 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "lun", required_argument, NULL, OPT_LUN },
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "allow", required_argument, NULL, OPT_ALLOW },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -211,7 +215,8 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 	struct conf_target *qt = NULL;
 	const char *target = NULL;
 	char **luns = xcalloc((size_t)argc, sizeof(*luns));
-	size_t nluns = 0;
+	char **allow = xcalloc((size_t)argc, sizeof(*allow));
+	size_t nluns = 0, nallow = 0;
 	char err[CONF_ERR_MAX];
 	int ch, quick_mode = 0;
 
@@ -246,6 +251,9 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 			quick_mode = 1;
 			luns[nluns++] = optarg;
 			break;
+		case OPT_ALLOW:
+			allow[nallow++] = optarg;
+			break;
 		case OPT_STATE_DIR:
 			free(quick->state_dir);
 			quick->state_dir = xstrdup(optarg);
@@ -267,7 +275,13 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		exit(2);
 	}
 	if (!quick_mode) {
+		if (nallow > 0 || quick->state_dir != NULL) {
+			fprintf(stderr, "minisand: --allow and --state-dir are "
+			    "quick-mode flags (with --listen, --target, --lun)\n");
+			exit(2);
+		}
 		free(luns);
+		free(allow);
 		conf_free(quick);
 		return NULL;
 	}
@@ -290,7 +304,18 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 			exit(2);
 		}
 	}
+	for (size_t i = 0; i < nallow; i++) {
+		const char *why = conf_iscsi_name_error(allow[i]);
+
+		if (why != NULL) {
+			fprintf(stderr, "minisand: --allow %s: %s\n", allow[i],
+			    why);
+			exit(2);
+		}
+		conf_add_allow(qt, allow[i]);
+	}
 	free(luns);
+	free(allow);
 	return quick;
 }
 

@@ -105,6 +105,9 @@ conf_free(struct conf *c)
 			free(t->luns[j].serial);
 		}
 		free(t->luns);
+		for (size_t j = 0; j < t->nallow; j++)
+			free(t->allow[j]);
+		free(t->allow);
 		free(t->name);
 		free(t->alias);
 	}
@@ -234,6 +237,19 @@ conf_add_target(struct conf *c, const char *name, int line)
 	t->name = xstrdup(name);
 	t->line = line;
 	return t;
+}
+
+int
+conf_add_allow(struct conf_target *t, const char *initiator)
+{
+	for (size_t i = 0; i < t->nallow; i++)
+		if (strcasecmp(t->allow[i], initiator) == 0)
+			return -EEXIST;
+	if (t->nallow >= MINISAN_MAX_ACL_ENTRIES)
+		return -ENOSPC;
+	t->allow = xrealloc(t->allow, (t->nallow + 1) * sizeof(*t->allow));
+	t->allow[t->nallow++] = xstrdup(initiator);
+	return 0;
 }
 
 struct conf_lun *

@@ -24,6 +24,9 @@ struct conf_lun {
 struct conf_target {
 	char *name;          /* iqn./eui./naa. name, validated */
 	char *alias;         /* TargetAlias or NULL */
+	/* Initiator names allowed to log in; none: everyone may. */
+	char **allow;
+	size_t nallow;
 	struct conf_lun *luns;
 	size_t nluns;
 	int line;
@@ -73,6 +76,9 @@ int conf_add_portal(struct conf *c, const char *spec, int line, char *err,
  * MINISAN_MAX_LUNS_PER_TARGET). Names and ids are checked by conf_verify. */
 struct conf_target *conf_add_target(struct conf *c, const char *name,
     int line);
+/* Adds an allowed initiator name (validated by the caller). Returns 0, or
+ * -ENOSPC past MINISAN_MAX_ACL_ENTRIES, -EEXIST for a repeated name. */
+int conf_add_allow(struct conf_target *t, const char *initiator);
 struct conf_lun *conf_add_lun(struct conf_target *t, uint32_t id,
     const char *path, int line);
 

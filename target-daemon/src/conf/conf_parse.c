@@ -57,6 +57,7 @@ struct directive {
 static int d_portal(struct parser *ps, struct block *b, int line);
 static int d_target(struct parser *ps, struct block *b, int line);
 static int d_lun(struct parser *ps, struct block *b, int line);
+static int d_allow(struct parser *ps, struct block *b, int line);
 static int d_block_size(struct parser *ps, struct block *b, int line);
 
 #define G(f) offsetof(struct conf, f)
@@ -88,6 +89,7 @@ static const struct directive directives[] = {
 	{ "alias", SCOPE_TARGET, D_TEXT, TG(alias), 0, ISCSI_ALIAS_MAX, 0,
 	    NULL },
 	{ "lun", SCOPE_TARGET, D_CUSTOM, 0, 0, 0, 1, d_lun },
+	{ "allow-initiator", SCOPE_TARGET, D_CUSTOM, 0, 0, 0, 1, d_allow },
 	{ "readonly", SCOPE_LUN, D_BOOL, L(readonly), 0, 0, 0, NULL },
 	{ "block-size", SCOPE_LUN, D_CUSTOM, 0, 0, 0, 0, d_block_size },
 	{ "serial", SCOPE_LUN, D_ASCII, L(serial), 0, MINISAN_SERIAL_MAX, 0,
@@ -636,6 +638,29 @@ d_portal(struct parser *ps, struct block *b, int line)
 	return lex_next(ps);
 }
 
+/* allow-initiator NAME: only listed initiators may log in to the target
+ * (and see it in SendTargets). */
+static int
+d_allow(struct parser *ps, struct block *b, int line)
+{
+	char v[SHOW_MAX];
+	const char *why;
+	int r;
+
+	if ((r = need_value(ps, "initiator name", "allow-initiator")) != 0)
+		return r;
+	show(ps->tval, v, sizeof(v));
+	if ((why = conf_iscsi_name_error(ps->tval)) != NULL)
+		return ps_err(ps, line, "invalid iSCSI name '%s': %s", v, why);
+	r = conf_add_allow(b->t, ps->tval);
+	if (r == -EEXIST)
+		return ps_err(ps, line, "initiator %s listed twice", v);
+	if (r < 0)
+		return ps_err(ps, line, "more than %u allow-initiator entries",
+		    MINISAN_MAX_ACL_ENTRIES);
+	return lex_next(ps);
+}
+
 static int
 d_target(struct parser *ps, struct block *b, int line)
 {
@@ -920,6 +945,11 @@ conf_format(const struct conf *c)
 		if (t->alias != NULL) {
 			sb_printf(&sb, "\talias ");
 			sb_value(&sb, t->alias);
+			sb_printf(&sb, "\n");
+		}
+		for (size_t j = 0; j < t->nallow; j++) {
+			sb_printf(&sb, "\tallow-initiator ");
+			sb_value(&sb, t->allow[j]);
 			sb_printf(&sb, "\n");
 		}
 		for (size_t j = 0; j < t->nluns; j++) {

@@ -96,8 +96,11 @@ discovery_send_targets(struct conn *c, const char *value, struct text_buf *out)
 			text_buf_add(out, "SendTargets", "Reject");
 			return;
 		}
+		/* an initiator sees only the targets it may log in to */
 		for (size_t i = 0; i < srv->ntargets; i++)
-			add_target(c, srv->targets[i], out);
+			if (iscsi_target_allows(srv->targets[i],
+			    s->initiator_name))
+				add_target(c, srv->targets[i], out);
 		return;
 	}
 	if (value[0] == '\0') {
@@ -107,6 +110,7 @@ discovery_send_targets(struct conn *c, const char *value, struct text_buf *out)
 		return;
 	}
 	for (size_t i = 0; i < srv->ntargets; i++)
-		if (strcasecmp(srv->targets[i]->name, value) == 0)
+		if (strcasecmp(srv->targets[i]->name, value) == 0 &&
+		    iscsi_target_allows(srv->targets[i], s->initiator_name))
 			add_target(c, srv->targets[i], out);
 }

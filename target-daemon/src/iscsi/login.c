@@ -190,6 +190,11 @@ login_check_identity(struct conn *c, struct login_state *ls,
 			*why = "no such target";
 			return LOGIN_STATUS_NOT_FOUND;
 		}
+		if (!iscsi_target_allows(ls->target, n->initiator_name)) {
+			/* RFC7143 11.13.5: 0202 "Authorization failure" */
+			*why = "initiator not on the target's access list";
+			return LOGIN_STATUS_FORBIDDEN;
+		}
 	}
 	if (ls->tsih != 0) {
 		/* RFC7143 6.3.1: a non-zero TSIH adds a connection. */

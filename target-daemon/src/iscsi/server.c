@@ -164,6 +164,18 @@ iscsi_server_abort_tasks(struct scsi_target *tgt, uint64_t lun,
 	}
 }
 
+bool
+iscsi_target_allows(const struct iscsi_target *t, const char *iname)
+{
+	if (t->nallow == 0)
+		return true;
+	/* RFC7143 4.2.7.1: iSCSI names compare case-insensitively */
+	for (size_t i = 0; i < t->nallow; i++)
+		if (strcasecmp(t->allow[i], iname) == 0)
+			return true;
+	return false;
+}
+
 struct iscsi_target *
 iscsi_server_find_target(struct iscsi_server *srv, const char *name)
 {

@@ -20,6 +20,8 @@ struct session;
 struct iscsi_target {
 	char *name;
 	char *alias;             /* NULL: none */
+	char **allow;            /* initiator names allowed; none: all */
+	size_t nallow;
 	struct scsi_target scsi; /* scsi.name points to name */
 };
 
@@ -78,6 +80,8 @@ void iscsi_server_tick(void *srv);
  * all of that initiator's ports) on tgt; arg is the server. */
 void iscsi_server_abort_tasks(struct scsi_target *tgt, uint64_t lun,
     const char *initiator_port, void *arg);
+/* True if the initiator may log in to t and see it in SendTargets. */
+bool iscsi_target_allows(const struct iscsi_target *t, const char *iname);
 /* Looks up a target by name (case-insensitive, RFC7143 4.2.7.1). */
 struct iscsi_target *iscsi_server_find_target(struct iscsi_server *srv,
     const char *name);
