@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,34 @@ lun_build(struct apply_state *st, const char *tname, const struct conf_lun *cl,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static void
+cred_clear(struct chap_cred *cr)
+{
+	free((void *)(uintptr_t)cr->user);
+	free((void *)(uintptr_t)cr->secret);
+	free((void *)(uintptr_t)cr->mutual_user);
+	free((void *)(uintptr_t)cr->mutual_secret);
+	memset(cr, 0, sizeof(*cr));
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* Replaces cr with copies of the configured credentials. */
+static void
+cred_set(struct chap_cred *cr, const char *user, const char *secret,
+    const char *muser, const char *msecret)
+{
+	cred_clear(cr);
+	cr->user = dup_or_null(user);
+	cr->secret = dup_or_null(secret);
+	cr->mutual_user = dup_or_null(muser);
+	cr->mutual_secret = dup_or_null(msecret);
 }
 
 static void
@@ -382,8 +411,10 @@ apply_reload(struct apply_state *st, struct conf *conf, char *err,
 		}
 		free(targets[i]->alias);
 		targets[i]->alias = ct->alias ? xstrdup(ct->alias) : NULL;
-		/* the access list applies from the next login on */
+		/* the access list and CHAP apply from the next login on */
 		target_set_allow(targets[i], ct);
+		cred_set(&targets[i]->chap, ct->chap_user, ct->chap_secret,
+		    ct->mutual_user, ct->mutual_secret);
 		/* TODO(#6): REPORT LUNS DATA HAS CHANGED unit attention */
 		target_install(targets[i], &next[i]);
 	}
@@ -393,6 +424,9 @@ apply_reload(struct apply_state *st, struct conf *conf, char *err,
 	srv->ntargets = n;
 	st->targets = next;
 	set_globals(srv, conf);
+	cred_set(&srv->discovery_chap, conf->disc_chap_user,
+	    conf->disc_chap_secret, conf->disc_mutual_user,
+	    conf->disc_mutual_secret);
 	portals = portals_from(conf);
 	rc = iscsi_server_set_portals(srv, portals, conf->nportals, err,
 	    errlen);
@@ -424,6 +458,7 @@ static void
 target_free(struct iscsi_target *t)
 {
 	target_clear_allow(t);
+	cred_clear(&t->chap);
 	free(t->scsi.luns);
 	free(t->name);
 	free(t->alias);
@@ -457,6 +492,7 @@ apply_fini(struct apply_state *st)
 			target_free(r->target);
 		free(r);
 	}
+	cred_clear(&srv->discovery_chap);
 	conf_free(st->conf);
 	st->conf = NULL;
 	free(st->state_dir);

@@ -59,6 +59,11 @@ usage(FILE *f)
 	    "(APTPL) here\n"
 	    "  --allow IQN        quick mode: only this initiator may log in "
 	    "(repeatable)\n"
+	    "  --chap USER:SECRET quick mode: CHAP required for discovery and "
+	    "the target\n"
+	    "  --mutual-chap USER:SECRET\n"
+	    "                     quick mode: the target's own name and "
+	    "secret (mutual CHAP)\n"
 	    "  --version          print the version and exit\n",
 	    DEFAULT_CONF);
 }
@@ -186,12 +191,42 @@ daemonize(void)
 	}
 }
 
+/* --chap / --mutual-chap USER:SECRET: the same credentials for the target
+ * and for discovery. Exits on a malformed value. */
+static void
+quick_chap(struct conf_target *t, struct conf *c, const char *flag,
+    const char *value, int mutual)
+{
+	const char *colon = strchr(value, ':');
+	char *user, *secret;
+
+	if (colon == NULL || colon == value || colon[1] == '\0') {
+		fprintf(stderr, "minisand: %s wants USER:SECRET\n", flag);
+		exit(2);
+	}
+	user = xstrndup(value, (size_t)(colon - value));
+	secret = xstrdup(colon + 1);
+	if (mutual) {
+		t->mutual_user = user;
+		t->mutual_secret = secret;
+		c->disc_mutual_user = xstrdup(user);
+		c->disc_mutual_secret = xstrdup(secret);
+	} else {
+		t->chap_user = user;
+		t->chap_secret = secret;
+		c->disc_chap_user = xstrdup(user);
+		c->disc_chap_secret = xstrdup(secret);
+	}
+}
+
 enum long_opt {
 	OPT_LISTEN = 256,
 	OPT_TARGET,
 	OPT_LUN,
 	OPT_STATE_DIR,
 	OPT_ALLOW,
+	OPT_CHAP,
+	OPT_MUTUAL_CHAP,
 	OPT_VERSION,
 };
 
@@ -207,6 +242,8 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		{ "lun", required_argument, NULL, OPT_LUN },
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
+		{ "chap", required_argument, NULL, OPT_CHAP },
+		{ "mutual-chap", required_argument, NULL, OPT_MUTUAL_CHAP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -216,6 +253,7 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 	const char *target = NULL;
 	char **luns = xcalloc((size_t)argc, sizeof(*luns));
 	char **allow = xcalloc((size_t)argc, sizeof(*allow));
+	const char *chap = NULL, *mutual = NULL;
 	size_t nluns = 0, nallow = 0;
 	char err[CONF_ERR_MAX];
 	int ch, quick_mode = 0;
@@ -254,6 +292,12 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		case OPT_ALLOW:
 			allow[nallow++] = optarg;
 			break;
+		case OPT_CHAP:
+			chap = optarg;
+			break;
+		case OPT_MUTUAL_CHAP:
+			mutual = optarg;
+			break;
 		case OPT_STATE_DIR:
 			free(quick->state_dir);
 			quick->state_dir = xstrdup(optarg);
@@ -275,9 +319,11 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		exit(2);
 	}
 	if (!quick_mode) {
-		if (nallow > 0 || quick->state_dir != NULL) {
-			fprintf(stderr, "minisand: --allow and --state-dir are "
-			    "quick-mode flags (with --listen, --target, --lun)\n");
+		if (nallow > 0 || quick->state_dir != NULL || chap != NULL ||
+		    mutual != NULL) {
+			fprintf(stderr, "minisand: --allow, --chap, "
+			    "--mutual-chap and --state-dir are quick-mode "
+			    "flags (with --listen, --target, --lun)\n");
 			exit(2);
 		}
 		free(luns);
@@ -314,6 +360,10 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		}
 		conf_add_allow(qt, allow[i]);
 	}
+	if (chap != NULL)
+		quick_chap(qt, quick, "--chap", chap, 0);
+	if (mutual != NULL)
+		quick_chap(qt, quick, "--mutual-chap", mutual, 1);
 	free(luns);
 	free(allow);
 	return quick;

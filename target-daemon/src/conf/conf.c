@@ -19,6 +19,9 @@
 
 /* Writes "FILE:LINE: " (line > 0), "FILE: " (path only) or nothing, then
  * the message. err may be NULL. */
+static int verify_chap(const struct conf *c, const char *what,
+    const char *user, const char *secret, const char *muser,
+    const char *msecret, int line, char *err, size_t errlen);
 static void conf_errf(const struct conf *c, int line, char *err,
     size_t errlen, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -108,11 +111,19 @@ conf_free(struct conf *c)
 		for (size_t j = 0; j < t->nallow; j++)
 			free(t->allow[j]);
 		free(t->allow);
+		free(t->chap_user);
+		free(t->chap_secret);
+		free(t->mutual_user);
+		free(t->mutual_secret);
 		free(t->name);
 		free(t->alias);
 	}
 	free(c->targets);
 	free(c->state_dir);
+	free(c->disc_chap_user);
+	free(c->disc_chap_secret);
+	free(c->disc_mutual_user);
+	free(c->disc_mutual_secret);
 	free(c->path);
 	free(c);
 }
@@ -449,6 +460,18 @@ verify_globals(const struct conf *c, char *err, size_t errlen)
 	if (verify_limit(c, "first-burst-length", c->first_burst_length,
 	    ISCSI_DSL_MIN, MINISAN_MAX_BURST, err, errlen) != 0)
 		return -EINVAL;
+	if (verify_chap(c, "discovery-chap", c->disc_chap_user,
+	    c->disc_chap_secret, c->disc_mutual_user, c->disc_mutual_secret,
+	    0, err, errlen) != 0)
+		return -EINVAL;
+	for (size_t i = 0; i < c->ntargets; i++) {
+		const struct conf_target *t = &c->targets[i];
+
+		if (verify_chap(c, "chap", t->chap_user, t->chap_secret,
+		    t->mutual_user, t->mutual_secret, t->line, err,
+		    errlen) != 0)
+			return -EINVAL;
+	}
 	if (c->state_dir != NULL && c->state_dir[0] != '/') {
 		conf_errf(c, 0, err, errlen,
 		    "state-directory '%s' is not an absolute path",
@@ -463,6 +486,38 @@ verify_globals(const struct conf *c, char *err, size_t errlen)
 		    "first-burst-length %u exceeds max-burst-length %u",
 		    c->first_burst_length, c->max_burst_length);
 		return -EINVAL;
+	}
+	return 0;
+}
+
+/* RFC7143 12.1.3: secrets of at least 12 bytes; mutual CHAP needs the
+ * one-way secret, and "the same secret MUST NOT be configured" for both
+ * directions. */
+static int
+verify_chap(const struct conf *c, const char *what, const char *user,
+    const char *secret, const char *muser, const char *msecret, int line,
+    char *err, size_t errlen)
+{
+	if (secret != NULL && (strlen(secret) < 12 || strlen(secret) > 255)) {
+		conf_errf(c, line, err, errlen, "%s secret for user '%s' must "
+		    "be 12 to 255 bytes long", what, user);
+		return -1;
+	}
+	if (msecret != NULL && (strlen(msecret) < 12 ||
+	    strlen(msecret) > 255)) {
+		conf_errf(c, line, err, errlen, "mutual %s secret must be 12 "
+		    "to 255 bytes long", what);
+		return -1;
+	}
+	if (muser != NULL && user == NULL) {
+		conf_errf(c, line, err, errlen, "mutual %s needs the one-way "
+		    "%s credentials too", what, what);
+		return -1;
+	}
+	if (msecret != NULL && secret != NULL && strcmp(msecret, secret) == 0) {
+		conf_errf(c, line, err, errlen, "the mutual %s secret must "
+		    "differ from the initiator's secret", what);
+		return -1;
 	}
 	return 0;
 }

@@ -24,6 +24,10 @@ struct conf_lun {
 struct conf_target {
 	char *name;          /* iqn./eui./naa. name, validated */
 	char *alias;         /* TargetAlias or NULL */
+	/* CHAP (RFC7143 12.1.3): the initiator's name and secret, and ours
+	 * for mutual CHAP; NULL: not required. */
+	char *chap_user, *chap_secret;
+	char *mutual_user, *mutual_secret;
 	/* Initiator names allowed to log in; none: everyone may. */
 	char **allow;
 	size_t nallow;
@@ -49,6 +53,10 @@ struct conf {
 	int immediate_data;     /* default 1 */
 	int initial_r2t;        /* default 0 */
 	char *state_dir;        /* persistent reservations; NULL: none */
+	/* CHAP for discovery sessions; NULL: none required */
+	char *disc_chap_user, *disc_chap_secret;
+	char *disc_mutual_user, *disc_mutual_secret;
+	int has_secrets;        /* some CHAP secret is configured */
 	struct conf_portal *portals;
 	size_t nportals;
 	struct conf_target *targets;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "limits_minisan.h"
@@ -58,6 +59,10 @@ static int d_portal(struct parser *ps, struct block *b, int line);
 static int d_target(struct parser *ps, struct block *b, int line);
 static int d_lun(struct parser *ps, struct block *b, int line);
 static int d_allow(struct parser *ps, struct block *b, int line);
+static int d_chap(struct parser *ps, struct block *b, int line);
+static int d_mutual_chap(struct parser *ps, struct block *b, int line);
+static int d_disc_chap(struct parser *ps, struct block *b, int line);
+static int d_disc_mutual_chap(struct parser *ps, struct block *b, int line);
 static int d_block_size(struct parser *ps, struct block *b, int line);
 
 #define G(f) offsetof(struct conf, f)
@@ -85,11 +90,16 @@ static const struct directive directives[] = {
 	/* where persistent reservations with APTPL are kept */
 	{ "state-directory", SCOPE_GLOBAL, D_TEXT, G(state_dir), 0,
 	    MINISAN_CONF_STRING_MAX, 0, NULL },
+	{ "discovery-chap", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 0, d_disc_chap },
+	{ "discovery-mutual-chap", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 0,
+	    d_disc_mutual_chap },
 	{ "target", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 1, d_target },
 	{ "alias", SCOPE_TARGET, D_TEXT, TG(alias), 0, ISCSI_ALIAS_MAX, 0,
 	    NULL },
 	{ "lun", SCOPE_TARGET, D_CUSTOM, 0, 0, 0, 1, d_lun },
 	{ "allow-initiator", SCOPE_TARGET, D_CUSTOM, 0, 0, 0, 1, d_allow },
+	{ "chap", SCOPE_TARGET, D_CUSTOM, 0, 0, 0, 0, d_chap },
+	{ "mutual-chap", SCOPE_TARGET, D_CUSTOM, 0, 0, 0, 0, d_mutual_chap },
 	{ "readonly", SCOPE_LUN, D_BOOL, L(readonly), 0, 0, 0, NULL },
 	{ "block-size", SCOPE_LUN, D_CUSTOM, 0, 0, 0, 0, d_block_size },
 	{ "serial", SCOPE_LUN, D_ASCII, L(serial), 0, MINISAN_SERIAL_MAX, 0,
@@ -638,6 +648,60 @@ d_portal(struct parser *ps, struct block *b, int line)
 	return lex_next(ps);
 }
 
+/* NAME SECRET of a CHAP directive into *user and *secret. The secret is
+ * never echoed in messages. */
+static int
+chap_pair(struct parser *ps, const char *ctx, char **user, char **secret)
+{
+	int r;
+
+	if ((r = need_value(ps, "user name", ctx)) != 0)
+		return r;
+	free(*user);
+	*user = xstrndup(ps->tval, ps->tlen);
+	if ((r = lex_next(ps)) != 0)
+		return r;
+	if ((r = need_value(ps, "secret", ctx)) != 0)
+		return r;
+	free(*secret);
+	*secret = xstrndup(ps->tval, ps->tlen);
+	ps->c->has_secrets = 1;
+	return lex_next(ps);
+}
+
+static int
+d_chap(struct parser *ps, struct block *b, int line)
+{
+	(void)line;
+	return chap_pair(ps, "chap", &b->t->chap_user, &b->t->chap_secret);
+}
+
+static int
+d_mutual_chap(struct parser *ps, struct block *b, int line)
+{
+	(void)line;
+	return chap_pair(ps, "mutual-chap", &b->t->mutual_user,
+	    &b->t->mutual_secret);
+}
+
+static int
+d_disc_chap(struct parser *ps, struct block *b, int line)
+{
+	(void)b;
+	(void)line;
+	return chap_pair(ps, "discovery-chap", &ps->c->disc_chap_user,
+	    &ps->c->disc_chap_secret);
+}
+
+static int
+d_disc_mutual_chap(struct parser *ps, struct block *b, int line)
+{
+	(void)b;
+	(void)line;
+	return chap_pair(ps, "discovery-mutual-chap", &ps->c->disc_mutual_user,
+	    &ps->c->disc_mutual_secret);
+}
+
 /* allow-initiator NAME: only listed initiators may log in to the target
  * (and see it in SendTargets). */
 static int
@@ -839,6 +903,21 @@ conf_parse_file(const char *path, struct conf **out, char *err,
 		len += (size_t)n;
 	}
 	r = conf_parse_string(buf, len, path, out, err, errlen);
+	if (r == 0 && (*out)->has_secrets) {
+		struct stat st;
+
+		/* secrets others can read are no secrets: refuse the file */
+		if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) {
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "%s: holds CHAP secrets "
+				    "but group or others may access it "
+				    "(mode %03o); chmod 600 it", path,
+				    (unsigned)(st.st_mode & 0777));
+			conf_free(*out);
+			*out = NULL;
+			r = -EPERM;
+		}
+	}
 out:
 	close(fd);
 	free(buf);
@@ -923,6 +1002,20 @@ conf_format(const struct conf *c)
 	sb_printf(&sb, "digests %s\n", yesno(c->allow_digests));
 	sb_printf(&sb, "immediate-data %s\n", yesno(c->immediate_data));
 	sb_printf(&sb, "initial-r2t %s\n", yesno(c->initial_r2t));
+	if (c->disc_chap_user != NULL) {
+		sb_printf(&sb, "discovery-chap ");
+		sb_value(&sb, c->disc_chap_user);
+		sb_printf(&sb, " ");
+		sb_value(&sb, c->disc_chap_secret);
+		sb_printf(&sb, "\n");
+	}
+	if (c->disc_mutual_user != NULL) {
+		sb_printf(&sb, "discovery-mutual-chap ");
+		sb_value(&sb, c->disc_mutual_user);
+		sb_printf(&sb, " ");
+		sb_value(&sb, c->disc_mutual_secret);
+		sb_printf(&sb, "\n");
+	}
 	if (c->state_dir != NULL) {
 		sb_printf(&sb, "state-directory ");
 		sb_value(&sb, c->state_dir);
@@ -945,6 +1038,20 @@ conf_format(const struct conf *c)
 		if (t->alias != NULL) {
 			sb_printf(&sb, "\talias ");
 			sb_value(&sb, t->alias);
+			sb_printf(&sb, "\n");
+		}
+		if (t->chap_user != NULL) {
+			sb_printf(&sb, "\tchap ");
+			sb_value(&sb, t->chap_user);
+			sb_printf(&sb, " ");
+			sb_value(&sb, t->chap_secret);
+			sb_printf(&sb, "\n");
+		}
+		if (t->mutual_user != NULL) {
+			sb_printf(&sb, "\tmutual-chap ");
+			sb_value(&sb, t->mutual_user);
+			sb_printf(&sb, " ");
+			sb_value(&sb, t->mutual_secret);
 			sb_printf(&sb, "\n");
 		}
 		for (size_t j = 0; j < t->nallow; j++) {

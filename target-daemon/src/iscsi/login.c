@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
+#include "iscsi/chap.h"
 #include "iscsi/param.h"
 #include "iscsi/text.h"
 #include "limits_minisan.h"
@@ -28,7 +30,9 @@ struct login_state {
 	uint32_t cmd_sn;
 	int stage;                   /* current stage (CSG expected) */
 	bool started;
-	bool auth_agreed;            /* AuthMethod settled */
+	bool auth_done;              /* authenticated, or none needed */
+	bool chap_active;            /* AuthMethod=CHAP agreed */
+	struct chap chap;
 	bool target_declared;        /* TPGT/alias sent */
 	struct iscsi_target *target;
 	struct session *join;        /* session a non-leading conn joins */
@@ -47,6 +51,7 @@ login_state_free(struct login_state *ls)
 		return;
 	if (ls->join != NULL)
 		session_put(ls->join);
+	chap_fini(&ls->chap);
 	free(ls->in);
 	text_buf_fini(&ls->out);
 	free(ls);
@@ -121,14 +126,15 @@ login_send_text(struct conn *c, struct login_state *ls, bool final_ok,
 }
 
 static bool
-auth_method_has_none(const char *list)
+auth_method_has(const char *list, const char *method)
 {
+	size_t mlen = strlen(method);
 	const char *p = list;
 
 	while (*p != '\0') {
 		size_t n = strcspn(p, ",");
 
-		if (n == 4 && strncmp(p, "None", 4) == 0)
+		if (n == mlen && strncmp(p, method, n) == 0)
 			return true;
 		p += n;
 		if (*p == ',')
@@ -137,30 +143,70 @@ auth_method_has_none(const char *list)
 	return false;
 }
 
-/* Security keys (RFC7143 12): only AuthMethod=None until CHAP lands.
- * Returns 0 or a login status. */
-static uint16_t
-login_security_keys(struct login_state *ls, const struct text_list *kv,
-    struct text_buf *out)
+/* The credentials this login must present, or NULL if none are needed. */
+static const struct chap_cred *
+login_required_cred(struct conn *c, struct login_state *ls)
 {
-	for (size_t i = 0; i < kv->n; i++) {
-		const char *k = kv->kv[i].key, *v = kv->kv[i].value;
+	const struct chap_cred *cr = ls->neg.session_type ==
+	    PARAM_SESSION_DISCOVERY ? &c->srv->discovery_chap :
+	    ls->target != NULL ? &ls->target->chap : NULL;
 
-		if (!param_is_security_key(k))
+	return cr != NULL && cr->user != NULL ? cr : NULL;
+}
+
+/* Security keys (RFC7143 12): AuthMethod, then CHAP. Returns 0 or a login
+ * status with *why set. */
+static uint16_t
+login_security_keys(struct conn *c, struct login_state *ls,
+    const struct text_list *kv, struct text_buf *out, const char **why)
+{
+	const struct chap_cred *cred = login_required_cred(c, ls);
+	const char *am = text_find(kv, "AuthMethod");
+	bool chap_keys = false;
+
+	for (size_t i = 0; i < kv->n; i++) {
+		if (!param_is_security_key(kv->kv[i].key))
 			continue;
-		if (ls->stage != ISCSI_STAGE_SECURITY)
-			return LOGIN_STATUS_INITIATOR_ERROR;
-		if (strcmp(k, "AuthMethod") == 0) {
-			if (auth_method_has_none(v)) {
-				text_buf_add(out, "AuthMethod", "None");
-				ls->auth_agreed = true;
-			} else {
-				text_buf_add(out, "AuthMethod", "Reject");
-			}
-		} else {
-			/* CHAP keys without an agreed CHAP method */
+		if (ls->stage != ISCSI_STAGE_SECURITY) {
+			*why = "security key outside the security stage";
 			return LOGIN_STATUS_INITIATOR_ERROR;
 		}
+		chap_keys |= strncmp(kv->kv[i].key, "CHAP_", 5) == 0;
+	}
+	if (am != NULL) {
+		if (cred != NULL && auth_method_has(am, "CHAP")) {
+			uint8_t rnd[CHAP_RANDOM_LEN];
+
+			/* RFC7143 12.1.3: challenges must be unpredictable */
+			if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+				*why = "no random bytes for a CHAP challenge";
+				return LOGIN_STATUS_TARGET_ERROR;
+			}
+			text_buf_add(out, "AuthMethod", "CHAP");
+			chap_fini(&ls->chap);
+			chap_start(&ls->chap, cred, rnd);
+			explicit_bzero(rnd, sizeof(rnd));
+			ls->chap_active = true;
+		} else if (cred == NULL && auth_method_has(am, "None")) {
+			text_buf_add(out, "AuthMethod", "None");
+			ls->auth_done = true;
+		} else {
+			text_buf_add(out, "AuthMethod", "Reject");
+			*why = cred != NULL ? "CHAP required, initiator did not "
+			    "offer it" : "initiator insists on authentication "
+			    "that is not configured";
+			return LOGIN_STATUS_AUTH_FAILED;
+		}
+	}
+	if (chap_keys || (ls->chap_active && am == NULL)) {
+		if (!ls->chap_active) {
+			*why = "CHAP keys without AuthMethod=CHAP";
+			return LOGIN_STATUS_INITIATOR_ERROR;
+		}
+		if (chap_handle(&ls->chap, kv, out, why) < 0)
+			return LOGIN_STATUS_AUTH_FAILED;
+		if (ls->chap.state == CHAP_DONE)
+			ls->auth_done = true;
 	}
 	return 0;
 }
@@ -439,11 +485,6 @@ login_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		status = LOGIN_STATUS_INITIATOR_ERROR;
 		goto fail;
 	}
-	status = login_security_keys(ls, &kv, &out);
-	if (status != 0) {
-		why = "security key outside the security stage";
-		goto fail;
-	}
 	switch (param_negotiate(&ls->neg, &kv, ls->stage ==
 	    ISCSI_STAGE_SECURITY ? PARAM_STAGE_SECURITY :
 	    PARAM_STAGE_OPERATIONAL, &out)) {
@@ -477,10 +518,27 @@ login_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 				    ls->target->alias);
 		}
 	}
-	if (transit && ls->stage == ISCSI_STAGE_SECURITY && !ls->auth_agreed) {
-		why = "no acceptable AuthMethod";
-		status = LOGIN_STATUS_AUTH_FAILED;
+	status = login_security_keys(c, ls, &kv, &out, &why);
+	if (status != 0)
 		goto fail;
+	if (ls->stage != ISCSI_STAGE_SECURITY && !ls->auth_done) {
+		if (login_required_cred(c, ls) != NULL) {
+			/* RFC7143 6.3: skipping the security stage is only
+			 * for targets that need no authentication */
+			why = "authentication required";
+			status = LOGIN_STATUS_AUTH_FAILED;
+			goto fail;
+		}
+		ls->auth_done = true;
+	}
+	if (transit && ls->stage == ISCSI_STAGE_SECURITY && !ls->auth_done) {
+		if (!ls->chap_active) {
+			why = "no acceptable AuthMethod";
+			status = LOGIN_STATUS_AUTH_FAILED;
+			goto fail;
+		}
+		/* CHAP still under way: stay in the security stage */
+		transit = false;
 	}
 	/* Our declarations close the operational stage; a login that goes
 	 * from security straight to full feature keeps the defaults (and

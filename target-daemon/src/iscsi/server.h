@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/evloop.h"
+#include "iscsi/chap.h"
 #include "iscsi/param.h"
 #include "scsi/scsi.h"
 
@@ -22,6 +23,7 @@ struct iscsi_target {
 	char *alias;             /* NULL: none */
 	char **allow;            /* initiator names allowed; none: all */
 	size_t nallow;
+	struct chap_cred chap;   /* user NULL: no CHAP required; owned */
 	struct scsi_target scsi; /* scsi.name points to name */
 };
 
@@ -37,6 +39,7 @@ struct iscsi_portal {
 struct iscsi_server {
 	struct evloop *loop;
 	struct param_limits limits;
+	struct chap_cred discovery_chap; /* user NULL: none; owned */
 	uint16_t tpgt;
 	struct iscsi_target **targets;
 	size_t ntargets;

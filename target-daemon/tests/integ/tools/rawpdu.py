@@ -581,7 +581,87 @@ def case_caw_two_writers(host, port, target):
         f'counter {final} after {2 * rounds} increments ({misses} retries)'
 
 
+def chap_login(host, port, target, alg, user, secret, mutual=None):
+    """A CHAP login (RFC 7143 12.1.3) offering only algorithm alg (5 MD5,
+    6 SHA-1, 7 SHA-256, 8 SHA3-256); mutual is (user, secret) of the
+    target. Returns (ok, detail)."""
+    import hashlib
+    import os
+    hashes = {5: hashlib.md5, 6: hashlib.sha1, 7: hashlib.sha256,
+              8: hashlib.sha3_256}
+    sock = connect(host, port)
+
+    def exchange(pairs, transit=False):
+        sock.sendall(login_pdu(text(pairs), csg=0, nsg=1 if transit else 0,
+                               transit=transit))
+        bhs, data = recv_pdu(sock)
+        if bhs is None:
+            return None, {}
+        keys = dict(kv.split('=', 1) for kv in
+                    data.decode(errors='replace').split('\0') if '=' in kv)
+        return bhs, keys
+
+    bhs, keys = exchange([('InitiatorName', INITIATOR),
+                          ('SessionType', 'Normal'), ('TargetName', target),
+                          ('AuthMethod', 'CHAP,None')])
+    if keys.get('AuthMethod') != 'CHAP':
+        return False, f'AuthMethod answer {keys}'
+    bhs, keys = exchange([('CHAP_A', str(alg))])
+    if keys.get('CHAP_A') != str(alg):
+        return False, f'CHAP_A answer {keys}'
+    cid = int(keys['CHAP_I'])
+    challenge = bytes.fromhex(keys['CHAP_C'][2:])
+    h = hashes[alg]
+    response = h(bytes([cid]) + secret.encode() + challenge).hexdigest()
+    pairs = [('CHAP_N', user), ('CHAP_R', '0x' + response)]
+    if mutual:
+        my_challenge = os.urandom(32)
+        pairs += [('CHAP_I', '77'), ('CHAP_C', '0x' + my_challenge.hex())]
+    bhs, keys = exchange(pairs, transit=True)
+    if bhs is None or bhs[36] != 0:
+        status = None if bhs is None else hex(bhs[36] << 8 | bhs[37])
+        return False, f'login status {status}'
+    if mutual:
+        want = h(bytes([77]) + mutual[1].encode() + my_challenge).hexdigest()
+        if keys.get('CHAP_N') != mutual[0] or \
+                keys.get('CHAP_R', '').lower() != '0x' + want:
+            return False, f'target proved the wrong secret: {keys}'
+    if not bhs[1] & 0x80:
+        return False, 'no transit after CHAP'
+    return True, 'authenticated'
+
+
+def case_chap_algorithms(host, port, target):
+    """CHAP with each algorithm the Linux initiator offers, one-way; a
+    wrong secret and a wrong name fail with 0x0201."""
+    for alg in (5, 6, 7, 8):
+        ok, what = chap_login(host, port, target, alg, 'alice',
+                              'alicesecret123')
+        if not ok:
+            return False, f'CHAP_A={alg}: {what}'
+        ok, what = chap_login(host, port, target, alg, 'alice',
+                              'wrongsecret999')
+        if ok or '0x201' not in what:
+            return False, f'CHAP_A={alg} with a wrong secret: {what}'
+    ok, what = chap_login(host, port, target, 5, 'mallory',
+                          'alicesecret123')
+    return not ok and '0x201' in what, 'every algorithm checked'
+
+
+def case_chap_mutual(host, port, target):
+    """Mutual CHAP with each algorithm: the target proves its own secret."""
+    for alg in (5, 6, 7, 8):
+        ok, what = chap_login(host, port, target, alg, 'alice',
+                              'alicesecret123',
+                              mutual=('tgt', 'targetsecret456'))
+        if not ok:
+            return False, f'CHAP_A={alg}: {what}'
+    return True, 'the target answered every challenge correctly'
+
+
 CASES = {
+    'chap-algorithms': case_chap_algorithms,
+    'chap-mutual': case_chap_mutual,
     'caw-two-writers': case_caw_two_writers,
     'pr-aptpl-set': case_pr_aptpl_set,
     'pr-aptpl-check': case_pr_aptpl_check,
