@@ -659,7 +659,32 @@ def case_chap_mutual(host, port, target):
     return True, 'the target answered every challenge correctly'
 
 
+def write_block(sess, lba, data, fua=False):
+    cdb = struct.pack('>BBIBHB', 0x2a, 0x08 if fua else 0, lba, 0, 1, 0)
+    status, _, sense = sess.command(cdb, data_out=data)
+    if status != 0:
+        raise RuntimeError(f'WRITE(10): status {status} {sense.hex()}')
+
+
+def case_durable_writes(host, port, target):
+    """Writes block 1 with FUA, then block 2 plainly followed by
+    SYNCHRONIZE CACHE (10); prints 'acknowledged' once both completed
+    and waits for the caller to kill -9 the target."""
+    a = Session(host, port, target)
+    a.clear_unit_attentions()
+    write_block(a, 1, b'F' * 512, fua=True)
+    write_block(a, 2, b'S' * 512)
+    status, _, sense = a.command(bytes([0x35] + [0] * 9))
+    if status != 0:
+        return False, f'SYNCHRONIZE CACHE: {status} {sense.hex()}'
+    print('acknowledged', flush=True)
+    a.sock.settimeout(30)
+    closed_by_peer(a.sock)
+    return True, 'writes acknowledged'
+
+
 CASES = {
+    'durable-writes': case_durable_writes,
     'chap-algorithms': case_chap_algorithms,
     'chap-mutual': case_chap_mutual,
     'caw-two-writers': case_caw_two_writers,
