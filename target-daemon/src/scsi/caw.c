@@ -6,13 +6,11 @@
 #include "scsi/caw.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "limits_minisan.h"
 #include "scsi/sbc.h"
 #include "scsi/sense.h"
 #include "util/be.h"
-#include "util/xalloc.h"
 
 /* SBC-3 byte 1 of all three: WRPROTECT/ORPROTECT (bits 7-5) and FUA. */
 #define CDB_PROTECT_SHIFT 5
@@ -39,21 +37,6 @@ caw_max_atomic_blocks(const struct scsi_lun *lu)
 	return MINISAN_MAX_ATOMIC_BYTES / lu->block_size;
 }
 
-/* SBC-3: LBA + blocks must stay within the capacity ("LOGICAL BLOCK
- * ADDRESS OUT OF RANGE"), written so that it cannot overflow. */
-static int
-caw_check_range(struct scsi_task *task, uint64_t lba, uint64_t n)
-{
-	uint64_t cap = task->lu_nblocks;
-
-	if (lba >= cap || n > cap - lba) {
-		sense_set(task, SENSE_KEY_ILLEGAL_REQUEST,
-		    ASC_LBA_OUT_OF_RANGE);
-		return -1;
-	}
-	return 0;
-}
-
 /* We have no protection information: any *PROTECT value is INVALID FIELD
  * IN CDB (SBC-3 "Protection information and commands"). */
 static int
@@ -66,59 +49,11 @@ caw_check_protect(struct scsi_task *task)
 	return 0;
 }
 
-static int
-caw_check_writable(struct scsi_task *task)
-{
-	/* SBC-3 "Write protection" */
-	if (task->lu->readonly) {
-		sense_set(task, SENSE_KEY_DATA_PROTECT, ASC_WRITE_PROTECTED);
-		return -1;
-	}
-	return 0;
-}
-
 /* Durable before GOOD with FUA or without a write cache. */
 static int
 caw_fua(const struct scsi_task *task)
 {
 	return (task->cdb[1] & CDB_FUA) || !task->lu_wce;
-}
-
-static int
-caw_io_failed(const struct bs_io *io)
-{
-	return io->result < 0 || (size_t)io->result != io->len;
-}
-
-static void
-caw_submit(struct scsi_task *task, enum bs_op op, int fua, void *buf,
-    size_t len, void (*done)(struct bs_io *))
-{
-	struct bs_io *io = &task->io;
-
-	memset(io, 0, sizeof(*io));
-	io->op = op;
-	io->fua = fua;
-	io->offset = task->lba * task->lu->block_size;
-	io->buf = buf;
-	io->len = len;
-	io->done = done;
-	io->arg = task;
-	/* May complete before returning: the task is not touched after. */
-	bs_submit(task->lu->bs, io);
-}
-
-/* The write of any of the three has completed. */
-static void
-caw_write_done(struct bs_io *io)
-{
-	struct scsi_task *task = io->arg;
-
-	if (caw_io_failed(io))
-		sbc_io_sense(task, io);
-	free(task->scratch);
-	task->scratch = NULL;
-	scsi_task_complete(task);
 }
 
 uint64_t
@@ -133,33 +68,22 @@ caw_compare_done(struct bs_io *io)
 {
 	struct scsi_task *task = io->arg;
 	size_t len = io->len;
-	const uint8_t *a = task->scratch, *b = task->data_out;
 
-	if (caw_io_failed(io)) {
-		sbc_io_sense(task, io);
-	} else if (memcmp(a, b, len) != 0) {
-		uint32_t i = 0;
-
-		while (a[i] == b[i])
-			i++;
-		/* SBC-3 "COMPARE AND WRITE command": "the device server
-		 * shall ... terminate the command with CHECK CONDITION
-		 * status with the sense key set to MISCOMPARE and the
-		 * additional sense code set to MISCOMPARE DURING VERIFY
-		 * OPERATION. ... the INFORMATION field ... set to the offset
-		 * from the start of the Data-Out Buffer to the first byte of
-		 * data that was not equal." */
-		sense_set_info(task, SENSE_KEY_MISCOMPARE,
-		    ASC_MISCOMPARE_DURING_VERIFY, i);
-	} else {
-		caw_submit(task, BS_OP_WRITE, caw_fua(task),
+	/* SBC-3 "COMPARE AND WRITE command": "the device server shall ...
+	 * terminate the command with CHECK CONDITION status with the sense
+	 * key set to MISCOMPARE and the additional sense code set to
+	 * MISCOMPARE DURING VERIFY OPERATION. ... the INFORMATION field ...
+	 * set to the offset from the start of the Data-Out Buffer to the
+	 * first byte of data that was not equal" (sbc_miscompare). */
+	if (!sbc_io_failed(io) &&
+	    !sbc_miscompare(task, task->scratch, task->data_out, len)) {
+		sbc_submit(task, BS_OP_WRITE, caw_fua(task),
 		    (void *)(uintptr_t)(task->data_out + len), len,
-		    caw_write_done);
+		    sbc_scratch_done);
 		return;
 	}
-	free(task->scratch);
-	task->scratch = NULL;
-	scsi_task_complete(task);
+	/* Reports a failed read, frees the blocks and completes. */
+	sbc_scratch_done(io);
 }
 
 /* SBC-3 "COMPARE AND WRITE command" */
@@ -183,7 +107,7 @@ caw_compare_and_write(struct scsi_task *task)
 		sense_invalid_cdb(task, CAW_NLB, -1);
 		return SCSI_CMD_COMPLETE;
 	}
-	if (caw_check_range(task, lba, n) != 0)
+	if (sbc_check_range(task, lba, n) != 0)
 		return SCSI_CMD_COMPLETE;
 	if (n == 0) {
 		/* "A NUMBER OF LOGICAL BLOCKS field set to zero specifies
@@ -197,7 +121,7 @@ caw_compare_and_write(struct scsi_task *task)
 			sense_invalid_cdb(task, CAW_NLB, -1);
 		return SCSI_CMD_COMPLETE;
 	}
-	if (caw_check_writable(task) != 0)
+	if (sbc_check_writable(task) != 0)
 		return SCSI_CMD_COMPLETE;
 	/* The Data-Out buffer is the verify data then the write data, each
 	 * NUMBER OF LOGICAL BLOCKS long: half of it or extra bytes cannot
@@ -206,13 +130,7 @@ caw_compare_and_write(struct scsi_task *task)
 		sense_invalid_cdb(task, CAW_NLB, -1);
 		return SCSI_CMD_COMPLETE;
 	}
-	task->lba = lba;
-	task->nblocks = n;
-	free(task->scratch);
-	task->scratch = xmalloc(want / 2);
-	caw_submit(task, BS_OP_READ, 0, task->scratch, want / 2,
-	    caw_compare_done);
-	return SCSI_CMD_PENDING;
+	return sbc_read_scratch(task, lba, n, caw_compare_done);
 }
 
 uint64_t
@@ -231,17 +149,14 @@ caw_or_done(struct bs_io *io)
 	struct scsi_task *task = io->arg;
 	uint8_t *p = task->scratch;
 
-	if (caw_io_failed(io)) {
-		sbc_io_sense(task, io);
-		free(task->scratch);
-		task->scratch = NULL;
-		scsi_task_complete(task);
+	if (sbc_io_failed(io)) {
+		sbc_scratch_done(io);
 		return;
 	}
 	for (size_t i = 0; i < io->len; i++)
 		p[i] |= task->data_out[i];
-	caw_submit(task, BS_OP_WRITE, caw_fua(task), p, io->len,
-	    caw_write_done);
+	sbc_submit(task, BS_OP_WRITE, caw_fua(task), p, io->len,
+	    sbc_scratch_done);
 }
 
 /* SBC-3 "ORWRITE (16) command" */
@@ -252,8 +167,7 @@ caw_orwrite(struct scsi_task *task)
 	uint32_t bsz = task->lu->block_size;
 	uint64_t lba = get_be64(&cdb[CDB_LBA]);
 	uint32_t n = get_be32(&cdb[ORW_TL]);
-	uint64_t avail;
-	size_t len;
+	int64_t out;
 
 	task->xfer_len = (uint64_t)n * bsz;
 	if (caw_check_protect(task) != 0)
@@ -262,28 +176,14 @@ caw_orwrite(struct scsi_task *task)
 		sense_invalid_cdb(task, ORW_TL, -1);
 		return SCSI_CMD_COMPLETE;
 	}
-	if (caw_check_range(task, lba, n) != 0 ||
-	    caw_check_writable(task) != 0 || n == 0)
+	if (sbc_check_range(task, lba, n) != 0 ||
+	    sbc_check_writable(task) != 0 || n == 0)
 		return SCSI_CMD_COMPLETE;
 	/* As for WRITE: the whole blocks the initiator sent are used, a
 	 * partial one cannot be. */
-	avail = task->data_out_len < task->edtl ? task->data_out_len :
-	    task->edtl;
-	if (avail < task->xfer_len && avail % bsz != 0) {
-		sense_set(task, SENSE_KEY_ILLEGAL_REQUEST,
-		    ASC_INVALID_FIELD_IN_IU);
+	if ((out = sbc_out_blocks(task, n)) <= 0)
 		return SCSI_CMD_COMPLETE;
-	}
-	len = avail < task->xfer_len ? (size_t)avail :
-	    (size_t)task->xfer_len;
-	if (len == 0)
-		return SCSI_CMD_COMPLETE;
-	task->lba = lba;
-	task->nblocks = (uint32_t)(len / bsz);
-	free(task->scratch);
-	task->scratch = xmalloc(len);
-	caw_submit(task, BS_OP_READ, 0, task->scratch, len, caw_or_done);
-	return SCSI_CMD_PENDING;
+	return sbc_read_scratch(task, lba, (uint32_t)out, caw_or_done);
 }
 
 /* SBC-4 "WRITE ATOMIC (16) command" */
@@ -305,7 +205,7 @@ caw_write_atomic16(struct scsi_task *task)
 		sense_invalid_cdb(task, WA_BOUNDARY, -1);
 		return SCSI_CMD_COMPLETE;
 	}
-	if (caw_check_range(task, lba, n) != 0)
+	if (sbc_check_range(task, lba, n) != 0)
 		return SCSI_CMD_COMPLETE;
 	/* "If the TRANSFER LENGTH field is greater than the MAXIMUM ATOMIC
 	 * TRANSFER LENGTH field ..., then ... INVALID FIELD IN CDB." (ATOMIC
@@ -314,7 +214,7 @@ caw_write_atomic16(struct scsi_task *task)
 		sense_invalid_cdb(task, WA_TL, -1);
 		return SCSI_CMD_COMPLETE;
 	}
-	if (caw_check_writable(task) != 0 || n == 0)
+	if (sbc_check_writable(task) != 0 || n == 0)
 		return SCSI_CMD_COMPLETE;
 	/* All or nothing: a write of fewer blocks than the TRANSFER LENGTH
 	 * would not be the atomic write asked for. */
@@ -325,8 +225,7 @@ caw_write_atomic16(struct scsi_task *task)
 	}
 	task->lba = lba;
 	task->nblocks = n;
-	caw_submit(task, BS_OP_WRITE, caw_fua(task),
+	return sbc_submit(task, BS_OP_WRITE, caw_fua(task),
 	    (void *)(uintptr_t)task->data_out, (size_t)task->xfer_len,
-	    caw_write_done);
-	return SCSI_CMD_PENDING;
+	    sbc_scratch_done);
 }

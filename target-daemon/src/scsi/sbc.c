@@ -77,14 +77,40 @@ sbc_decode(const uint8_t *cdb, struct sbc_cdb *c)
 	}
 }
 
+int
+sbc_check_range(struct scsi_task *task, uint64_t lba, uint64_t n)
+{
+	uint64_t cap = task->lu_nblocks;
+
+	/* SBC-3 "READ (10) command": an LBA beyond the capacity, or a range
+	 * running past it, is LOGICAL BLOCK ADDRESS OUT OF RANGE. Written
+	 * so that LBA + TRANSFER LENGTH cannot overflow. */
+	if (lba >= cap || n > cap - lba) {
+		sense_set(task, SENSE_KEY_ILLEGAL_REQUEST,
+		    ASC_LBA_OUT_OF_RANGE);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sbc_check_writable(struct scsi_task *task)
+{
+	/* SBC-3 "Write protection": writing to a write protected medium is
+	 * DATA PROTECT, WRITE PROTECTED. */
+	if (task->lu->readonly) {
+		sense_set(task, SENSE_KEY_DATA_PROTECT, ASC_WRITE_PROTECTED);
+		return -1;
+	}
+	return 0;
+}
+
 /* The checks every medium access shares, in this order: protection
  * information (we have none, so any *PROTECT value is INVALID FIELD IN
  * CDB), the Block Limits MAXIMUM TRANSFER LENGTH, then the capacity. */
 static int
 sbc_check(struct scsi_task *task, const struct sbc_cdb *c)
 {
-	uint64_t cap = task->lu_nblocks;
-
 	if (c->flags >> CDB_PROTECT_SHIFT) {
 		sense_invalid_cdb(task, 1, 7);
 		return -1;
@@ -94,15 +120,7 @@ sbc_check(struct scsi_task *task, const struct sbc_cdb *c)
 		sense_invalid_cdb(task, c->tl_byte, -1);
 		return -1;
 	}
-	/* SBC-3 "READ (10) command": an LBA beyond the capacity, or a range
-	 * running past it, is LOGICAL BLOCK ADDRESS OUT OF RANGE. Written
-	 * so that LBA + TRANSFER LENGTH cannot overflow. */
-	if (c->lba >= cap || c->nblocks > cap - c->lba) {
-		sense_set(task, SENSE_KEY_ILLEGAL_REQUEST,
-		    ASC_LBA_OUT_OF_RANGE);
-		return -1;
-	}
-	return 0;
+	return sbc_check_range(task, c->lba, c->nblocks);
 }
 
 /* Number of whole blocks of Data-Out the command may use, given that the
@@ -111,7 +129,7 @@ sbc_check(struct scsi_task *task, const struct sbc_cdb *c)
  * blocks are used and the rest reported as residual overflow; a partial
  * block cannot be written, which is INVALID FIELD IN INFORMATION UNIT.
  * Returns -1 with sense set in that case. */
-static int64_t
+int64_t
 sbc_out_blocks(struct scsi_task *task, uint32_t nblocks)
 {
 	uint32_t bsz = task->lu->block_size;
@@ -157,7 +175,7 @@ sbc_io_sense(struct scsi_task *task, const struct bs_io *io)
 	}
 }
 
-static int
+int
 sbc_io_failed(const struct bs_io *io)
 {
 	if (io->result < 0)
@@ -177,7 +195,38 @@ sbc_io_done(struct bs_io *io)
 	scsi_task_complete(task);
 }
 
-static enum scsi_cmd_result
+void
+sbc_scratch_done(struct bs_io *io)
+{
+	struct scsi_task *task = io->arg;
+
+	if (sbc_io_failed(io))
+		sbc_io_sense(task, io);
+	free(task->scratch);
+	task->scratch = NULL;
+	scsi_task_complete(task);
+}
+
+int
+sbc_miscompare(struct scsi_task *task, const uint8_t *a, const uint8_t *b,
+    size_t len)
+{
+	uint32_t i = 0;
+
+	if (memcmp(a, b, len) == 0)
+		return 0;
+	while (a[i] == b[i])
+		i++;
+	/* SBC-3 "VERIFY (10) command" and "COMPARE AND WRITE command":
+	 * MISCOMPARE, MISCOMPARE DURING VERIFY OPERATION, with the INFORMATION
+	 * field "set to the offset from the start of the Data-Out Buffer to
+	 * the first byte of data that was not equal". */
+	sense_set_info(task, SENSE_KEY_MISCOMPARE,
+	    ASC_MISCOMPARE_DURING_VERIFY, i);
+	return 1;
+}
+
+enum scsi_cmd_result
 sbc_submit(struct scsi_task *task, enum bs_op op, int fua, void *buf,
     size_t len, void (*done)(struct bs_io *))
 {
@@ -195,6 +244,19 @@ sbc_submit(struct scsi_task *task, enum bs_op op, int fua, void *buf,
 	 * not touched afterwards. */
 	bs_submit(task->lu->bs, io);
 	return SCSI_CMD_PENDING;
+}
+
+enum scsi_cmd_result
+sbc_read_scratch(struct scsi_task *task, uint64_t lba, uint32_t nblocks,
+    void (*done)(struct bs_io *))
+{
+	size_t len = (size_t)nblocks * task->lu->block_size;
+
+	task->lba = lba;
+	task->nblocks = nblocks;
+	free(task->scratch);
+	task->scratch = xmalloc(len);
+	return sbc_submit(task, BS_OP_READ, 0, task->scratch, len, done);
 }
 
 enum scsi_cmd_result
@@ -255,12 +317,8 @@ sbc_write(struct scsi_task *task)
 	}
 	if (sbc_check(task, &c) != 0)
 		return SCSI_CMD_COMPLETE;
-	/* SBC-3 "Write protection": writing to a write protected medium is
-	 * DATA PROTECT, WRITE PROTECTED. */
-	if (task->lu->readonly) {
-		sense_set(task, SENSE_KEY_DATA_PROTECT, ASC_WRITE_PROTECTED);
+	if (sbc_check_writable(task) != 0)
 		return SCSI_CMD_COMPLETE;
-	}
 	if ((n = sbc_out_blocks(task, c.nblocks)) <= 0)
 		return SCSI_CMD_COMPLETE;
 	/* FUA, WRITE AND VERIFY (the medium is what we verify against) and
@@ -291,21 +349,11 @@ static void
 sbc_verify_done(struct bs_io *io)
 {
 	struct scsi_task *task = io->arg;
-	const uint8_t *a = task->scratch, *b = task->data_out;
 
-	if (sbc_io_failed(io)) {
+	if (sbc_io_failed(io))
 		sbc_io_sense(task, io);
-	} else if (memcmp(a, b, io->len) != 0) {
-		uint32_t i = 0;
-
-		while (a[i] == b[i])
-			i++;
-		/* SBC-3 "VERIFY (10) command": MISCOMPARE, MISCOMPARE DURING
-		 * VERIFY OPERATION, with the offset of the first byte that
-		 * differs in the INFORMATION field. */
-		sense_set_info(task, SENSE_KEY_MISCOMPARE,
-		    ASC_MISCOMPARE_DURING_VERIFY, i);
-	}
+	else
+		sbc_miscompare(task, task->scratch, task->data_out, io->len);
 	free(task->scratch);
 	task->scratch = NULL;
 	scsi_task_complete(task);
@@ -316,7 +364,6 @@ sbc_verify(struct scsi_task *task)
 {
 	struct sbc_cdb c;
 	uint8_t bytchk;
-	size_t len;
 	int64_t n;
 
 	sbc_decode(task->cdb, &c);
@@ -334,30 +381,20 @@ sbc_verify(struct scsi_task *task)
 		return SCSI_CMD_COMPLETE;
 	if ((n = sbc_out_blocks(task, c.nblocks)) <= 0)
 		return SCSI_CMD_COMPLETE;
-	len = (size_t)n * task->lu->block_size;
-	task->lba = c.lba;
-	task->nblocks = (uint32_t)n;
-	free(task->scratch);
-	task->scratch = xmalloc(len);
-	return sbc_submit(task, BS_OP_READ, 0, task->scratch, len,
-	    sbc_verify_done);
+	return sbc_read_scratch(task, c.lba, (uint32_t)n, sbc_verify_done);
 }
 
 enum scsi_cmd_result
 sbc_synchronize_cache(struct scsi_task *task)
 {
-	uint64_t cap = task->lu_nblocks;
 	struct sbc_cdb c;
 
 	/* SBC-3 "SYNCHRONIZE CACHE (10) command": IMMED and SYNC_NV are
 	 * accepted; we always answer once the flush is done. NUMBER OF
 	 * LOGICAL BLOCKS 0 means through the last block. */
 	sbc_decode(task->cdb, &c);
-	if (c.lba >= cap || c.nblocks > cap - c.lba) {
-		sense_set(task, SENSE_KEY_ILLEGAL_REQUEST,
-		    ASC_LBA_OUT_OF_RANGE);
+	if (sbc_check_range(task, c.lba, c.nblocks) != 0)
 		return SCSI_CMD_COMPLETE;
-	}
 	if (task->lu->readonly)
 		return SCSI_CMD_COMPLETE;
 	task->lba = 0;

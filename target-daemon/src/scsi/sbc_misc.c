@@ -5,7 +5,6 @@
 #include "scsi/sbc_misc.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "limits_minisan.h"
 #include "scsi/sbc.h"
@@ -32,18 +31,6 @@ sbc_misc_format_valid(uint8_t format)
 	return format != 0x1 && format != 0x2 && format != 0x7;
 }
 
-static void
-sbc_misc_prefetch_done(struct bs_io *io)
-{
-	struct scsi_task *task = io->arg;
-
-	if (io->result < 0 || (size_t)io->result != io->len)
-		sbc_io_sense(task, io);
-	free(task->scratch);
-	task->scratch = NULL;
-	scsi_task_complete(task);
-}
-
 /* SBC-3 "PRE-FETCH (10) command", "PRE-FETCH (16) command" */
 enum scsi_cmd_result
 sbc_misc_prefetch(struct scsi_task *task)
@@ -51,7 +38,6 @@ sbc_misc_prefetch(struct scsi_task *task)
 	const uint8_t *cdb = task->cdb;
 	uint64_t cap = task->lu_nblocks, lba, n;
 	uint32_t bsz = task->lu->block_size;
-	struct bs_io *io = &task->io;
 	uint64_t len;
 
 	if (cdb[0] == SCSI_OP_PRE_FETCH_10) {
@@ -66,11 +52,8 @@ sbc_misc_prefetch(struct scsi_task *task)
 	 * ADDRESS field to the last logical block on the medium shall be
 	 * transferred to the cache." A range past the capacity is LOGICAL
 	 * BLOCK ADDRESS OUT OF RANGE (written not to overflow). */
-	if (lba >= cap || n > cap - lba) {
-		sense_set(task, SENSE_KEY_ILLEGAL_REQUEST,
-		    ASC_LBA_OUT_OF_RANGE);
+	if (sbc_check_range(task, lba, n) != 0)
 		return SCSI_CMD_COMPLETE;
-	}
 	if (n == 0)
 		n = cap - lba;
 	/* Our cache is the host's page cache, which we can neither reserve
@@ -85,15 +68,9 @@ sbc_misc_prefetch(struct scsi_task *task)
 	    MINISAN_PREFETCH_MAX_BYTES;
 	free(task->scratch);
 	task->scratch = xmalloc((size_t)len);
-	memset(io, 0, sizeof(*io));
-	io->op = BS_OP_READ;
-	io->offset = lba * bsz;
-	io->buf = task->scratch;
-	io->len = (size_t)len;
-	io->done = sbc_misc_prefetch_done;
-	io->arg = task;
-	bs_submit(task->lu->bs, io);
-	return SCSI_CMD_PENDING;
+	task->lba = lba;
+	return sbc_submit(task, BS_OP_READ, 0, task->scratch, (size_t)len,
+	    sbc_scratch_done);
 }
 
 /* SBC-3 "READ DEFECT DATA (10) command", "READ DEFECT DATA (12) command":

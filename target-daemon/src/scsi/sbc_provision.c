@@ -97,17 +97,6 @@ prov_io(struct scsi_task *task, enum bs_op op, uint64_t lba, uint64_t nblocks,
 	return io;
 }
 
-/* SBC-3 "Write protection": writing to a write protected medium is DATA
- * PROTECT, WRITE PROTECTED. Returns -1 with sense set in that case. */
-static int
-prov_check_writable(struct scsi_task *task)
-{
-	if (!task->lu->readonly)
-		return 0;
-	sense_set(task, SENSE_KEY_DATA_PROTECT, ASC_WRITE_PROTECTED);
-	return -1;
-}
-
 /* ---- UNMAP ---- */
 
 uint64_t
@@ -233,7 +222,7 @@ sbc_unmap(struct scsi_task *task)
 	 * error. */
 	if (plen == 0)
 		return SCSI_CMD_COMPLETE;
-	if (prov_check_writable(task) != 0)
+	if (sbc_check_writable(task) != 0)
 		return SCSI_CMD_COMPLETE;
 	avail = task->data_out_len < task->edtl ? task->data_out_len :
 	    task->edtl;
@@ -366,11 +355,8 @@ sbc_write_same(struct scsi_task *task)
 		sense_invalid_cdb(task, 1, 3);
 		return SCSI_CMD_COMPLETE;
 	}
-	if (lba >= cap || nb > cap - lba) {
-		sense_set(task, SENSE_KEY_ILLEGAL_REQUEST,
-		    ASC_LBA_OUT_OF_RANGE);
+	if (sbc_check_range(task, lba, nb) != 0)
 		return SCSI_CMD_COMPLETE;
-	}
 	/* WSNZ is 0: a NUMBER OF LOGICAL BLOCKS of zero writes from the
 	 * LBA through the last logical block. Either way the count must
 	 * not exceed the Block Limits MAXIMUM WRITE SAME LENGTH (INVALID
@@ -382,7 +368,7 @@ sbc_write_same(struct scsi_task *task)
 		sense_invalid_cdb(task, ws16 ? 10 : 7, -1);
 		return SCSI_CMD_COMPLETE;
 	}
-	if (prov_check_writable(task) != 0)
+	if (sbc_check_writable(task) != 0)
 		return SCSI_CMD_COMPLETE;
 	/* Exactly one logical block of Data-Out: less cannot be written,
 	 * more is not one block (the iSCSI EDTL field is wrong either way). */

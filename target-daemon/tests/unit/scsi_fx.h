@@ -2,13 +2,15 @@
 /* A test fixture for SCSI command tests: one target whose LUNs each sit on
  * their own scratch file (in /dev/shm unless asked otherwise) behind one
  * backing-store engine, synchronous or with worker threads; two I_T
- * nexuses; helpers to run a command, pump completions, check status and
- * sense bytes and read the backing files. Included by the test_scsi_*.c
- * files; everything is static inline, so a file uses what it needs. */
+ * nexuses; helpers to run a command, pump completions and read and write
+ * the backing files (the status and sense checks and CDB building are in
+ * scsi_fx_cmd.h). Included by the test_scsi_*.c files; everything is
+ * static inline, so a file uses what it needs. */
 #ifndef MINISAN_TESTS_UNIT_SCSI_FX_H
 #define MINISAN_TESTS_UNIT_SCSI_FX_H
 
 #include "harness.h"
+#include "scsi_fx_cmd.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -93,10 +95,7 @@ fx_add_lun_at(struct fx *f, const char *dir, uint64_t size, uint32_t bsz,
 	close(fd);
 	REQUIRE(bs_open(f->eng, f->path[i], 0, &f->bs[i], err,
 	    sizeof(err)) == 0);
-	f->luns[i] = scsi_lun_new(f->bs[i], &p, err, sizeof(err));
-	if (f->luns[i] == NULL)
-		fprintf(stderr, "  scsi_lun_new: %s\n", err);
-	REQUIRE(f->luns[i] != NULL);
+	f->luns[i] = fx_lun_new(f->bs[i], &p);
 	f->tgt.nluns = i + 1;
 	return i;
 }
@@ -125,17 +124,8 @@ fx_start(struct fx *f, struct scsi_task *t, const struct scsi_nexus *nx,
     uint64_t lun, const uint8_t *cdb, size_t cdb_len, uint32_t edtl,
     const void *data_out, uint32_t out_len)
 {
-	scsi_task_init(t);
-	t->target = &f->tgt;
-	t->nexus = nx;
-	t->lun = lun;
-	memcpy(t->cdb, cdb, cdb_len);
-	t->cdb_len = SCSI_CDB_MAX;
-	t->edtl = edtl;
-	t->data_out = data_out;
-	t->data_out_len = out_len;
-	t->done = fx_task_done;
-	scsi_exec(t);
+	fx_exec(t, &f->tgt, nx, lun, cdb, cdb_len, edtl, data_out, out_len,
+	    fx_task_done);
 }
 
 /* Runs completions until fx_ndone reaches want (at most ~5 s). */
@@ -183,55 +173,6 @@ fx_run(struct fx *f, struct scsi_task *t, uint64_t lun, const uint8_t *cdb,
 	fx_run_on(f, t, &f->a, lun, cdb, cdb_len, edtl, data_out, out_len);
 }
 
-/* CHECK CONDITION with fixed-format sense key/asc/ascq and no data. */
-static inline void
-fx_check_sense(const struct scsi_task *t, int key, int asc, int ascq)
-{
-	CHECK_EQ_INT(t->status, SCSI_STATUS_CHECK_CONDITION);
-	CHECK_EQ_INT(t->sense_len, 18);
-	CHECK_EQ_INT(t->sense[0] & 0x7f, 0x70);
-	CHECK_EQ_INT(t->sense[2], key);
-	CHECK_EQ_INT(t->sense[12], asc);
-	CHECK_EQ_INT(t->sense[13], ascq);
-	CHECK_EQ_INT(t->data_in_len, 0);
-}
-
-/* ILLEGAL REQUEST with asc and a field pointer: cd 1 for the CDB, byte,
- * bit (-1: none). */
-static inline void
-fx_check_field(const struct scsi_task *t, int asc, int cd, int byte, int bit)
-{
-	fx_check_sense(t, 0x05, asc, 0x00);
-	CHECK_EQ_INT(t->sense[15], 0x80 | (cd ? 0x40 : 0) |
-	    (bit >= 0 ? 0x08 | bit : 0));
-	CHECK_EQ_INT(t->sense[16] << 8 | t->sense[17], byte);
-}
-
-static inline void
-fx_check_good(const struct scsi_task *t)
-{
-	CHECK_EQ_INT(t->status, SCSI_STATUS_GOOD);
-	CHECK_EQ_INT(t->sense_len, 0);
-}
-
-static inline void
-fx_put_be(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-}
-
-/* A 16-byte CDB: opcode, byte 1, 8-byte LBA at 2, 4-byte length at 10. */
-static inline void
-fx_cdb16(uint8_t *c, uint8_t op, uint8_t b1, uint64_t lba, uint32_t len)
-{
-	memset(c, 0, 16);
-	c[0] = op;
-	c[1] = b1;
-	fx_put_be(&c[2], lba, 8);
-	fx_put_be(&c[10], len, 4);
-}
-
 /* Sends TEST UNIT READY until GOOD: eats the power on unit attention. */
 static inline void
 fx_clear_ua(struct fx *f, const struct scsi_nexus *nx, uint64_t lun)
@@ -248,14 +189,20 @@ fx_clear_ua(struct fx *f, const struct scsi_nexus *nx, uint64_t lun)
 	CHECK(!"unit attentions did not clear");
 }
 
+/* fx_open() with one writable LUN of size bytes and blocks of bsz, its
+ * power on unit attention eaten on nexus a. */
+static inline void
+fx_open_lun(struct fx *f, int nthreads, uint64_t size, uint32_t bsz)
+{
+	fx_open(f, nthreads);
+	fx_add_lun(f, size, bsz, 0);
+	fx_clear_ua(f, &f->a, 0);
+}
+
 static inline void
 fx_pread(struct fx *f, uint32_t lun, void *buf, size_t len, off_t off)
 {
-	int fd = open(f->path[lun], O_RDONLY);
-
-	REQUIRE(fd >= 0);
-	REQUIRE(pread(fd, buf, len, off) == (ssize_t)len);
-	close(fd);
+	fx_file_pread(f->path[lun], buf, len, off);
 }
 
 static inline void

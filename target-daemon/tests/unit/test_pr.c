@@ -18,6 +18,7 @@
 #include "bs/bs.h"
 #include "scsi/pr_store.h"
 #include "scsi/scsi.h"
+#include "scsi_fx_cmd.h"
 
 #define TARGET_NAME "iqn.2024-01.org.minisan:disk1"
 #define NAME_A "iqn.2024-01.org.example:host-a"
@@ -163,33 +164,13 @@ fx_close(struct fx *f)
 	unlink(f->prfile);
 }
 
-static _Thread_local int ndone;
-
-static void
-task_done(struct scsi_task *t)
-{
-	(void)t;
-	ndone++;
-}
-
 /* Runs one command through nexus nx; the caller calls scsi_task_fini. */
 static void
 run(struct fx *f, struct scsi_task *t, const struct scsi_nexus *nx,
     const uint8_t *cdb, uint32_t edtl, const void *out, uint32_t out_len)
 {
-	scsi_task_init(t);
-	t->target = &f->tgt;
-	t->nexus = nx;
-	t->lun = 0;
-	memcpy(t->cdb, cdb, SCSI_CDB_MAX);
-	t->cdb_len = SCSI_CDB_MAX;
-	t->edtl = edtl;
-	t->data_out = out;
-	t->data_out_len = out_len;
-	t->done = task_done;
-	ndone = 0;
-	scsi_exec(t);
-	CHECK_EQ_INT(ndone, 1);
+	fx_exec_once(t, &f->tgt, nx, 0, cdb, SCSI_CDB_MAX, edtl, out,
+	    out_len);
 }
 
 /* Runs a command without data and returns its status; sense, if any, is
@@ -253,20 +234,6 @@ check_ua(struct fx *f, const struct scsi_nexus *nx, int asc, int ascq)
 	CHECK_EQ_INT(sense[13], ascq);
 }
 
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 /* PERSISTENT RESERVE OUT with a basic parameter list plus extra bytes
  * (TransportIDs) appended after byte 24; plen overrides the PARAMETER
  * LIST LENGTH if not 0. Returns the status; sense left in *sense. */
@@ -289,8 +256,8 @@ prout_x(struct fx *f, const struct scsi_nexus *nx, int sa, int type,
 	cdb[6] = (uint8_t)(plen >> 16);
 	cdb[7] = (uint8_t)(plen >> 8);
 	cdb[8] = (uint8_t)plen;
-	put64(list, rk);
-	put64(&list[8], sark);
+	fx_put_be(list, rk, 8);
+	fx_put_be(&list[8], sark, 8);
 	list[20] = flags;
 	if (extra_len > 0)
 		memcpy(&list[24], extra, extra_len);
@@ -310,6 +277,24 @@ prout(struct fx *f, const struct scsi_nexus *nx, int sa, int type,
     uint64_t rk, uint64_t sark, uint8_t flags)
 {
 	return prout_x(f, nx, sa, type, rk, sark, flags, NULL, 0, 0, NULL);
+}
+
+/* A fixture without an APTPL file whose nexuses A and B have no unit
+ * attention pending. */
+static void
+fx_open_ab(struct fx *f)
+{
+	fx_open(f, 0);
+	clear_ua(f, &f->a);
+	clear_ua(f, &f->b);
+}
+
+/* A registers key 0xa and B key 0xb. */
+static void
+register_ab(struct fx *f)
+{
+	CHECK_EQ_INT(prout(f, &f->a, SA_REGISTER, 0, 0, 0xa, 0), 0);
+	CHECK_EQ_INT(prout(f, &f->b, SA_REGISTER, 0, 0, 0xb, 0), 0);
 }
 
 /* PERSISTENT RESERVE IN into buf; returns the number of bytes. */
@@ -365,7 +350,7 @@ check_reservation(struct fx *f, uint32_t gen, uint64_t key, int type)
 		return;
 	}
 	want[7] = 16;
-	put64(&want[8], key);
+	fx_put_be(&want[8], key, 8);
 	want[21] = (uint8_t)type;
 	CHECK_EQ_INT(n, 24);
 	CHECK_EQ_MEM(buf, want, 24);
@@ -384,7 +369,7 @@ check_keys(struct fx *f, uint32_t gen, const uint64_t *keys, uint32_t n)
 	want[3] = (uint8_t)gen;
 	want[7] = (uint8_t)(8 * n);
 	for (uint32_t i = 0; i < n; i++)
-		put64(&want[8 + 8 * i], keys[i]);
+		fx_put_be(&want[8 + 8 * i], keys[i], 8);
 	CHECK_EQ_INT(got, 8 + 8 * n);
 	CHECK_EQ_MEM(buf, want, 8 + 8 * n);
 }
@@ -451,9 +436,7 @@ TEST(register_keys_and_generation)
 	uint8_t buf[64];
 	struct fx f;
 
-	fx_open(&f, 0);
-	clear_ua(&f, &f.a);
-	clear_ua(&f, &f.b);
+	fx_open_ab(&f);
 	clear_ua(&f, &f.c);
 	/* An unregistered nexus: a non-zero RESERVATION KEY conflicts; a
 	 * zero SERVICE ACTION RESERVATION KEY does nothing. */
@@ -475,7 +458,7 @@ TEST(register_keys_and_generation)
 	/* Truncated by the allocation length: the ADDITIONAL LENGTH still
 	 * counts every key. */
 	CHECK_EQ_INT(prin(&f, &f.a, SA_READ_KEYS, 8, buf), 8);
-	CHECK_EQ_INT(get32(&buf[4]), 8);
+	CHECK_EQ_INT(fx_get_be(&buf[4], 4), 8);
 	/* No-ops and failures leave the generation alone. */
 	CHECK_EQ_INT(prout(&f, &f.c, SA_REGISTER, 0, 0, 0, 0), 0);
 	CHECK_EQ_INT(prout(&f, &f.c, SA_RESERVE, TYPE_WE, 0, 0, 0),
@@ -488,12 +471,9 @@ TEST(write_exclusive_access)
 {
 	struct fx f;
 
-	fx_open(&f, 0);
-	clear_ua(&f, &f.a);
-	clear_ua(&f, &f.b);
+	fx_open_ab(&f);
 	clear_ua(&f, &f.c);
-	CHECK_EQ_INT(prout(&f, &f.a, SA_REGISTER, 0, 0, 0xa, 0), 0);
-	CHECK_EQ_INT(prout(&f, &f.b, SA_REGISTER, 0, 0, 0xb, 0), 0);
+	register_ab(&f);
 	/* RESERVE with the wrong key, by the unregistered, conflicts. */
 	CHECK_EQ_INT(prout(&f, &f.a, SA_RESERVE, TYPE_WE, 0xb, 0, 0),
 	    ST_CONFLICT);
@@ -525,12 +505,9 @@ TEST(exclusive_access)
 {
 	struct fx f;
 
-	fx_open(&f, 0);
-	clear_ua(&f, &f.a);
-	clear_ua(&f, &f.b);
+	fx_open_ab(&f);
 	clear_ua(&f, &f.c);
-	CHECK_EQ_INT(prout(&f, &f.a, SA_REGISTER, 0, 0, 0xa, 0), 0);
-	CHECK_EQ_INT(prout(&f, &f.b, SA_REGISTER, 0, 0, 0xb, 0), 0);
+	register_ab(&f);
 	CHECK_EQ_INT(prout(&f, &f.a, SA_RESERVE, TYPE_EA, 0xa, 0, 0), 0);
 	CHECK_EQ_INT(op(&f, &f.a, OP_READ_10), 0);
 	CHECK_EQ_INT(op(&f, &f.b, OP_READ_10), ST_CONFLICT);
@@ -562,12 +539,9 @@ TEST(registrants_only)
 {
 	struct fx f;
 
-	fx_open(&f, 0);
-	clear_ua(&f, &f.a);
-	clear_ua(&f, &f.b);
+	fx_open_ab(&f);
 	clear_ua(&f, &f.c);
-	CHECK_EQ_INT(prout(&f, &f.a, SA_REGISTER, 0, 0, 0xa, 0), 0);
-	CHECK_EQ_INT(prout(&f, &f.b, SA_REGISTER, 0, 0, 0xb, 0), 0);
+	register_ab(&f);
 	CHECK_EQ_INT(prout(&f, &f.a, SA_RESERVE, TYPE_EA_RO, 0xa, 0, 0), 0);
 	check_reservation(&f, 2, 0xa, TYPE_EA_RO);
 	CHECK_EQ_INT(op(&f, &f.b, OP_WRITE_10), 0);
@@ -594,12 +568,9 @@ TEST(all_registrants)
 {
 	struct fx f;
 
-	fx_open(&f, 0);
-	clear_ua(&f, &f.a);
-	clear_ua(&f, &f.b);
+	fx_open_ab(&f);
 	clear_ua(&f, &f.c);
-	CHECK_EQ_INT(prout(&f, &f.a, SA_REGISTER, 0, 0, 0xa, 0), 0);
-	CHECK_EQ_INT(prout(&f, &f.b, SA_REGISTER, 0, 0, 0xb, 0), 0);
+	register_ab(&f);
 	CHECK_EQ_INT(prout(&f, &f.a, SA_RESERVE, TYPE_EA_AR, 0xa, 0, 0), 0);
 	/* "the RESERVATION KEY field shall be set to zero" */
 	check_reservation(&f, 2, 0, TYPE_EA_AR);
@@ -659,11 +630,8 @@ TEST(clear)
 {
 	struct fx f;
 
-	fx_open(&f, 0);
-	clear_ua(&f, &f.a);
-	clear_ua(&f, &f.b);
-	CHECK_EQ_INT(prout(&f, &f.a, SA_REGISTER, 0, 0, 0xa, 0), 0);
-	CHECK_EQ_INT(prout(&f, &f.b, SA_REGISTER, 0, 0, 0xb, 0), 0);
+	fx_open_ab(&f);
+	register_ab(&f);
 	CHECK_EQ_INT(prout(&f, &f.a, SA_RESERVE, TYPE_EA, 0xa, 0, 0), 0);
 	CHECK_EQ_INT(prout(&f, &f.b, SA_CLEAR, 0, 0xa, 0, 0), ST_CONFLICT);
 	CHECK_EQ_INT(prout(&f, &f.b, SA_CLEAR, 0, 0xb, 0, 0), 0);
@@ -682,13 +650,10 @@ TEST(preempt)
 	uint8_t sense[18];
 	struct fx f;
 
-	fx_open(&f, 0);
-	clear_ua(&f, &f.a);
-	clear_ua(&f, &f.b);
+	fx_open_ab(&f);
 	clear_ua(&f, &f.c);
 	/* Without a reservation: removes the registrations with the key. */
-	CHECK_EQ_INT(prout(&f, &f.a, SA_REGISTER, 0, 0, 0xa, 0), 0);
-	CHECK_EQ_INT(prout(&f, &f.b, SA_REGISTER, 0, 0, 0xb, 0), 0);
+	register_ab(&f);
 	CHECK_EQ_INT(prout(&f, &f.b, SA_PREEMPT, TYPE_EA, 0xb, 0xa, 0), 0);
 	check_keys(&f, 3, k_b, 1);
 	check_ua(&f, &f.a, 0x2a, 0x05);
@@ -730,11 +695,8 @@ TEST(preempt_and_abort)
 {
 	struct fx f;
 
-	fx_open(&f, 0);
-	clear_ua(&f, &f.a);
-	clear_ua(&f, &f.b);
-	CHECK_EQ_INT(prout(&f, &f.a, SA_REGISTER, 0, 0, 0xa, 0), 0);
-	CHECK_EQ_INT(prout(&f, &f.b, SA_REGISTER, 0, 0, 0xb, 0), 0);
+	fx_open_ab(&f);
+	register_ab(&f);
 	CHECK_EQ_INT(prout(&f, &f.a, SA_RESERVE, TYPE_WE_RO, 0xa, 0, 0), 0);
 	CHECK_EQ_INT(prout(&f, &f.b, SA_PREEMPT_AND_ABORT, TYPE_EA, 0xb, 0xa,
 	    0), 0);
@@ -757,9 +719,7 @@ TEST(spec_i_pt_and_full_status)
 	uint32_t n;
 	struct fx f;
 
-	fx_open(&f, 0);
-	clear_ua(&f, &f.a);
-	clear_ua(&f, &f.b);
+	fx_open_ab(&f);
 	clear_ua(&f, &f.c);
 	/* A registers itself (listed again: once), B's port and every port
 	 * of C (format 00b). */
@@ -798,7 +758,7 @@ TEST(spec_i_pt_and_full_status)
 		 * to 32). */
 		CHECK_EQ_INT(prin(&f, &f.d, SA_READ_FULL_STATUS, sizeof(buf),
 		    buf), 8 + 76 + 76 + 60);
-		CHECK_EQ_INT(get32(&buf[4]), 76 + 76 + 60);
+		CHECK_EQ_INT(fx_get_be(&buf[4], 4), 76 + 76 + 60);
 		CHECK_EQ_INT(buf[8 + 76 + 76 + 24], 0x05);
 		CHECK_EQ_INT(buf[8 + 76 + 76 + 27], 32);
 		CHECK_EQ_MEM(&buf[8 + 76 + 76 + 28], NAME_C,
@@ -828,7 +788,7 @@ TEST(spec_i_pt_and_full_status)
 	    0x0102030405060708ull, 0, 0), 0);
 	want[3] = 1;              /* PRGENERATION */
 	want[7] = 76;             /* ADDITIONAL LENGTH */
-	put64(&want[8], 0x0102030405060708ull);
+	fx_put_be(&want[8], 0x0102030405060708ull, 8);
 	want[8 + 12] = 0x03;      /* ALL_TG_PT, R_HOLDER */
 	want[8 + 13] = TYPE_WE;   /* LU_SCOPE */
 	want[8 + 19] = 1;         /* RELATIVE TARGET PORT IDENTIFIER */
@@ -857,8 +817,8 @@ prout_move(struct fx *f, const struct scsi_nexus *nx, uint64_t rk,
 	int st;
 
 	memset(list, 0, sizeof(list));
-	put64(list, rk);
-	put64(&list[8], sark);
+	fx_put_be(list, rk, 8);
+	fx_put_be(&list[8], sark, 8);
 	list[17] = unreg ? 0x02 : 0;
 	list[18] = (uint8_t)(rtpi >> 8);
 	list[19] = (uint8_t)rtpi;
@@ -881,9 +841,7 @@ TEST(register_and_move_service_action)
 	uint8_t sense[18];
 	struct fx f;
 
-	fx_open(&f, 0);
-	clear_ua(&f, &f.a);
-	clear_ua(&f, &f.b);
+	fx_open_ab(&f);
 	CHECK_EQ_INT(prout(&f, &f.a, SA_REGISTER, 0, 0, 0xa, 0), 0);
 	/* No reservation to move. */
 	CHECK_EQ_INT(prout_move(&f, &f.a, 0xa, 0xb, 0, 1, PORT_B,
@@ -953,9 +911,7 @@ TEST(reserve6_release6)
 	uint8_t cdb[16] = { OP_RESERVE_10, 0x10 }, sense[18];
 	struct fx f;
 
-	fx_open(&f, 0);
-	clear_ua(&f, &f.a);
-	clear_ua(&f, &f.b);
+	fx_open_ab(&f);
 	CHECK_EQ_INT(op(&f, &f.a, OP_RESERVE_6), 0);
 	CHECK_EQ_INT(op(&f, &f.a, OP_RESERVE_6), 0);
 	CHECK_EQ_INT(op(&f, &f.b, OP_RESERVE_6), ST_CONFLICT);
@@ -1000,9 +956,7 @@ TEST(reserve6_with_persistent_reservations)
 {
 	struct fx f;
 
-	fx_open(&f, 0);
-	clear_ua(&f, &f.a);
-	clear_ua(&f, &f.b);
+	fx_open_ab(&f);
 	CHECK_EQ_INT(prout(&f, &f.a, SA_REGISTER, 0, 0, 0xa, 0), 0);
 	/* SPC-2: with registrations, RESERVE and RELEASE conflict... */
 	CHECK_EQ_INT(op(&f, &f.b, OP_RESERVE_6), ST_CONFLICT);

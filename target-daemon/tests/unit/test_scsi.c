@@ -7,7 +7,6 @@
 #include "harness.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "bs/bs.h"
 #include "limits_minisan.h"
 #include "scsi/scsi.h"
+#include "scsi_fx_cmd.h"
 
 #define TARGET_NAME "iqn.2024-01.org.minisan:disk1"
 #define PORT_A "iqn.2024-01.org.example:host-a,i,0x23d000000001"
@@ -24,42 +24,6 @@
 #define TARGET_PORT "iqn.2024-01.org.minisan:disk1,t,0x0001"
 #define NAA_ID 0x6001405abcdef012ull
 #define MIB (1024u * 1024u)
-
-#define SCRATCH_MAX 64
-
-static char scratch[SCRATCH_MAX][80];
-static int nscratch;
-
-static void
-scratch_cleanup(void)
-{
-	for (int i = 0; i < nscratch; i++)
-		unlink(scratch[i]);
-}
-
-/* A fresh sparse file of size bytes under dir, removed at exit. */
-static const char *
-scratch_file(const char *dir, uint64_t size)
-{
-	static int registered;
-	char *p;
-	int fd;
-
-	if (!registered) {
-		atexit(scratch_cleanup);
-		registered = 1;
-	}
-	REQUIRE(nscratch < SCRATCH_MAX);
-	p = scratch[nscratch++];
-	snprintf(p, sizeof(scratch[0]), "%s/minisan-test-scsi.%ld.%d", dir,
-	    (long)getpid(), nscratch);
-	unlink(p);
-	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0600);
-	REQUIRE(fd >= 0);
-	REQUIRE(ftruncate(fd, (off_t)size) == 0);
-	close(fd);
-	return p;
-}
 
 /* One target with up to 5 LUNs on one store, and two I_T nexuses. */
 struct fx {
@@ -81,13 +45,8 @@ fx_lun(struct fx *f, uint32_t bsz, int readonly, int removable)
 		.serial = "SER-0042",
 		.naa_id = NAA_ID,
 	};
-	char err[256];
-	struct scsi_lun *lu = scsi_lun_new(f->bs, &p, err, sizeof(err));
 
-	if (lu == NULL)
-		fprintf(stderr, "  scsi_lun_new: %s\n", err);
-	REQUIRE(lu != NULL);
-	return lu;
+	return fx_lun_new(f->bs, &p);
 }
 
 static void
@@ -97,7 +56,7 @@ fx_open_at(struct fx *f, const char *dir, uint64_t size, uint32_t bsz,
 	char err[256];
 
 	memset(f, 0, sizeof(*f));
-	f->path = scratch_file(dir, size);
+	f->path = fx_scratch_file(dir, "scsi", size, 0);
 	f->eng = bs_engine_new(nthreads, err, sizeof(err));
 	REQUIRE(f->eng != NULL);
 	REQUIRE(bs_open(f->eng, f->path, 0, &f->bs, err, sizeof(err)) == 0);
@@ -130,15 +89,6 @@ fx_close(struct fx *f)
 	unlink(f->path);
 }
 
-static int ndone;
-
-static void
-task_done(struct scsi_task *t)
-{
-	(void)t;
-	ndone++;
-}
-
 /* Runs one command on LUN lun through nexus nx and checks that done()
  * was called exactly once. data_out/out_len is what "arrived". */
 static void
@@ -146,19 +96,8 @@ run_on(struct fx *f, struct scsi_task *t, const struct scsi_nexus *nx,
     uint64_t lun, const uint8_t *cdb, size_t cdb_len, uint32_t edtl,
     const void *data_out, uint32_t out_len)
 {
-	scsi_task_init(t);
-	t->target = &f->tgt;
-	t->nexus = nx;
-	t->lun = lun;
-	memcpy(t->cdb, cdb, cdb_len);
-	t->cdb_len = SCSI_CDB_MAX;
-	t->edtl = edtl;
-	t->data_out = data_out;
-	t->data_out_len = out_len;
-	t->done = task_done;
-	ndone = 0;
-	scsi_exec(t);
-	CHECK_EQ_INT(ndone, 1);
+	fx_exec_once(t, &f->tgt, nx, lun, cdb, cdb_len, edtl, data_out,
+	    out_len);
 }
 
 static void
@@ -166,37 +105,6 @@ run(struct fx *f, struct scsi_task *t, const uint8_t *cdb, size_t cdb_len,
     uint32_t edtl, const void *data_out, uint32_t out_len)
 {
 	run_on(f, t, &f->a, 0, cdb, cdb_len, edtl, data_out, out_len);
-}
-
-/* Checks CHECK CONDITION with fixed-format sense key/asc/ascq. */
-static void
-check_sense(const struct scsi_task *t, int key, int asc, int ascq)
-{
-	CHECK_EQ_INT(t->status, SCSI_STATUS_CHECK_CONDITION);
-	CHECK_EQ_INT(t->sense_len, 18);
-	CHECK_EQ_INT(t->sense[0] & 0x7f, 0x70);
-	CHECK_EQ_INT(t->sense[2], key);
-	CHECK_EQ_INT(t->sense[7], 10);
-	CHECK_EQ_INT(t->sense[12], asc);
-	CHECK_EQ_INT(t->sense[13], ascq);
-	CHECK_EQ_INT(t->data_in_len, 0);
-}
-
-/* Checks INVALID FIELD IN CDB (or PARAMETER LIST) with its pointer. */
-static void
-check_field(const struct scsi_task *t, int asc, int cd, int byte, int bit)
-{
-	check_sense(t, 0x05, asc, 0x00);
-	CHECK_EQ_INT(t->sense[15], 0x80 | (cd ? 0x40 : 0) |
-	    (bit >= 0 ? 0x08 | bit : 0));
-	CHECK_EQ_INT(t->sense[16] << 8 | t->sense[17], byte);
-}
-
-static void
-check_good(const struct scsi_task *t)
-{
-	CHECK_EQ_INT(t->status, SCSI_STATUS_GOOD);
-	CHECK_EQ_INT(t->sense_len, 0);
 }
 
 static void
@@ -216,13 +124,7 @@ cdb_rw10(uint8_t *c, uint8_t op, uint32_t lba, uint16_t tl, uint8_t b1)
 static void
 cdb_rw16(uint8_t *c, uint8_t op, uint64_t lba, uint32_t tl, uint8_t b1)
 {
-	memset(c, 0, 16);
-	c[0] = op;
-	c[1] = b1;
-	for (int i = 0; i < 8; i++)
-		c[2 + i] = (uint8_t)(lba >> (56 - 8 * i));
-	for (int i = 0; i < 4; i++)
-		c[10 + i] = (uint8_t)(tl >> (24 - 8 * i));
+	fx_cdb16(c, op, b1, lba, tl);
 }
 
 /* Sends TEST UNIT READY until GOOD (at most 8 times): eats the power on
@@ -242,16 +144,6 @@ clear_ua(struct fx *f, const struct scsi_nexus *nx, uint64_t lun)
 	CHECK(!"unit attentions did not clear");
 }
 
-static void
-file_pread(const char *path, void *buf, size_t len, off_t off)
-{
-	int fd = open(path, O_RDONLY);
-
-	REQUIRE(fd >= 0);
-	REQUIRE(pread(fd, buf, len, off) == (ssize_t)len);
-	close(fd);
-}
-
 TEST(inquiry_standard)
 {
 	static const uint8_t want[96] = {
@@ -269,7 +161,7 @@ TEST(inquiry_standard)
 
 	fx_open(&f, MIB, 512, 0, 0);
 	run(&f, &t, cdb, 6, 260, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 96);
 	CHECK_EQ_INT(t.data_in_len, 96);
 	CHECK_EQ_MEM(t.data_in, want, 96);
@@ -280,7 +172,7 @@ TEST(inquiry_standard)
 	cdb[3] = 0;
 	cdb[4] = 36;
 	run(&f, &t, cdb, 6, 20, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 36);
 	CHECK_EQ_INT(t.data_in_len, 20);
 	CHECK_EQ_MEM(t.data_in, want, 20);
@@ -289,7 +181,7 @@ TEST(inquiry_standard)
 	/* Allocation length 0 is not an error. */
 	cdb[4] = 0;
 	run(&f, &t, cdb, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 0);
 	CHECK_EQ_INT(t.data_in_len, 0);
 	scsi_task_fini(&t);
@@ -299,7 +191,7 @@ TEST(inquiry_standard)
 	f.tgt.nluns = 2;
 	cdb[4] = 8;
 	run_on(&f, &t, &f.a, 1, cdb, 6, 8, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in[1], 0x80);
 	scsi_task_fini(&t);
 	fx_close(&f);
@@ -314,7 +206,7 @@ TEST(inquiry_invalid_fields)
 	fx_open(&f, MIB, 512, 0, 0);
 	/* EVPD=0 with a page code. */
 	run(&f, &t, cdb, 6, 255, NULL, 0);
-	check_field(&t, 0x24, 1, 2, -1);
+	fx_check_field(&t, 0x24, 1, 2, -1);
 	CHECK_EQ_MEM(t.sense, ((const uint8_t[18]){ 0x70, 0, 0x05, 0, 0, 0, 0,
 	    10, 0, 0, 0, 0, 0x24, 0x00, 0, 0xc0, 0x00, 0x02 }), 18);
 	scsi_task_fini(&t);
@@ -322,13 +214,13 @@ TEST(inquiry_invalid_fields)
 	cdb[1] = 0x02;
 	cdb[2] = 0;
 	run(&f, &t, cdb, 6, 255, NULL, 0);
-	check_field(&t, 0x24, 1, 1, 1);
+	fx_check_field(&t, 0x24, 1, 1, 1);
 	scsi_task_fini(&t);
 	/* A VPD page we do not have. */
 	cdb[1] = 0x01;
 	cdb[2] = 0x81;
 	run(&f, &t, cdb, 6, 255, NULL, 0);
-	check_field(&t, 0x24, 1, 2, -1);
+	fx_check_field(&t, 0x24, 1, 2, -1);
 	scsi_task_fini(&t);
 	fx_close(&f);
 }
@@ -340,7 +232,7 @@ vpd(struct fx *f, struct scsi_task *t, uint8_t page)
 	uint8_t cdb[6] = { 0x12, 0x01, page, 0x04, 0x00, 0 };
 
 	run(f, t, cdb, 6, 1024, NULL, 0);
-	check_good(t);
+	fx_check_good(t);
 	REQUIRE(t->data_in_len >= 4);
 	CHECK_EQ_INT(t->data_in[0], 0x00);
 	CHECK_EQ_INT(t->data_in[1], page);
@@ -472,7 +364,7 @@ TEST(read_capacity)
 	fx_open(&f, MIB + 100, 512, 0, 0);
 	clear_ua(&f, &f.a, 0);
 	run(&f, &t, cdb10, 10, 8, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 8);
 	CHECK_EQ_INT(t.data_in_len, 8);
 	CHECK_EQ_MEM(t.data_in, rc10, 8);
@@ -480,7 +372,7 @@ TEST(read_capacity)
 
 	cdb16[13] = 32;
 	run(&f, &t, cdb16, 16, 32, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, 32);
 	CHECK_EQ_MEM(t.data_in, rc16, 32);
 	scsi_task_fini(&t);
@@ -489,7 +381,7 @@ TEST(read_capacity)
 	for (uint8_t i = 0; i < 16; i++) {
 		cdb16[13] = i;
 		run(&f, &t, cdb16, 16, i, NULL, 0);
-		check_good(&t);
+		fx_check_good(&t);
 		CHECK_EQ_INT(t.xfer_len, i);
 		CHECK_EQ_INT(t.data_in_len, i);
 		scsi_task_fini(&t);
@@ -498,12 +390,12 @@ TEST(read_capacity)
 	/* PMI 0 with an LBA is INVALID FIELD IN CDB. */
 	cdb10[5] = 1;
 	run(&f, &t, cdb10, 10, 8, NULL, 0);
-	check_field(&t, 0x24, 1, 2, -1);
+	fx_check_field(&t, 0x24, 1, 2, -1);
 	scsi_task_fini(&t);
 	/* Another SERVICE ACTION IN (16) action. */
 	cdb16[1] = 0x13;
 	run(&f, &t, cdb16, 16, 32, NULL, 0);
-	check_field(&t, 0x24, 1, 1, 4);
+	fx_check_field(&t, 0x24, 1, 1, 4);
 	scsi_task_fini(&t);
 	fx_close(&f);
 
@@ -513,7 +405,7 @@ TEST(read_capacity)
 	cdb16[1] = 0x10;
 	cdb16[13] = 32;
 	run(&f, &t, cdb16, 16, 32, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in[7], 0xff);
 	CHECK_EQ_INT(t.data_in[6], 0x00);
 	CHECK_EQ_INT(t.data_in[10] << 8 | t.data_in[11], 4096);
@@ -539,12 +431,12 @@ TEST(read_capacity_huge)
 		fx_open(&f, sizes[i], 512, 0, 0);
 		clear_ua(&f, &f.a, 0);
 		run(&f, &t, cdb10, 10, 8, NULL, 0);
-		check_good(&t);
+		fx_check_good(&t);
 		CHECK_EQ_INT((uint32_t)t.data_in[0] << 24 | t.data_in[1] << 16 |
 		    t.data_in[2] << 8 | t.data_in[3], want10[i]);
 		scsi_task_fini(&t);
 		run(&f, &t, cdb16, 16, 32, NULL, 0);
-		check_good(&t);
+		fx_check_good(&t);
 		CHECK_EQ_INT(t.data_in[3], i == 0 ? 0 : 1);
 		CHECK_EQ_INT(t.data_in[4], i == 0 ? 0xff : 0);
 		CHECK_EQ_INT(t.data_in[7], i == 0 ? 0xfe : 0);
@@ -582,16 +474,16 @@ roundtrip(struct fx *f, uint8_t op, uint8_t rop, uint64_t lba, uint32_t n,
 		cdb_rw10(cdb, op, (uint32_t)lba, (uint16_t)n, 0);
 	}
 	run(f, &t, cdb, 16, len, buf, len);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, len);
 	CHECK_EQ_INT(t.data_in_len, 0);
 	scsi_task_fini(&t);
-	file_pread(f->path, back, len, (off_t)(lba * bsz));
+	fx_file_pread(f->path, back, len, (off_t)(lba * bsz));
 	CHECK_EQ_MEM(back, buf, len);
 
 	cdb[0] = rop;
 	run(f, &t, cdb, 16, len, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, len);
 	CHECK_EQ_INT(t.data_in_len, len);
 	if (t.data_in != NULL)
@@ -620,11 +512,11 @@ TEST(write_read_roundtrip)
 	memset(buf, 0x77, sizeof(buf));
 	cdb_rw10(cdb, 0x2a, 41, 1, 0x18);
 	run(&f, &t, cdb, 10, 512, buf, 512);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	cdb[0] = 0x28;
 	run(&f, &t, cdb, 10, 512, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_MEM(t.data_in, buf, 512);
 	scsi_task_fini(&t);
 	fx_close(&f);
@@ -645,7 +537,7 @@ TEST(write_read_6_zero_means_256)
 	fx_open(&f, MIB, 512, 0, 0);
 	clear_ua(&f, &f.a, 0);
 	run(&f, &t, cdb, 6, 256 * 512, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 256 * 512);
 	CHECK_EQ_INT(t.data_in_len, 256 * 512);
 	scsi_task_fini(&t);
@@ -653,7 +545,7 @@ TEST(write_read_6_zero_means_256)
 	cdb[2] = 0x07;
 	cdb[3] = 0x01;
 	run(&f, &t, cdb, 6, 256 * 512, NULL, 0);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	fx_close(&f);
 }
@@ -668,49 +560,49 @@ TEST(out_of_range)
 	clear_ua(&f, &f.a, 0);
 	cdb_rw10(cdb, 0x28, 2048, 1, 0);
 	run(&f, &t, cdb, 10, 512, NULL, 0);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	CHECK_EQ_INT(t.xfer_len, 512);
 	scsi_task_fini(&t);
 	cdb_rw10(cdb, 0x28, 2047, 2, 0);
 	run(&f, &t, cdb, 10, 1024, NULL, 0);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	cdb_rw10(cdb, 0x28, 0xffffffff, 1, 0);
 	run(&f, &t, cdb, 10, 512, NULL, 0);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	/* LBA + length must not wrap around. */
 	cdb_rw16(cdb, 0x88, 0xffffffffffffffffull, 2, 0);
 	run(&f, &t, cdb, 16, 1024, NULL, 0);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	cdb_rw16(cdb, 0x8a, 2040, 9, 0);
 	run(&f, &t, cdb, 16, 9 * 512, cdb, 16);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	/* Zero blocks: fine at LBA 0, out of range past the end. */
 	cdb_rw10(cdb, 0x28, 0, 0, 0);
 	run(&f, &t, cdb, 10, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 0);
 	CHECK_EQ_INT(t.data_in_len, 0);
 	scsi_task_fini(&t);
 	cdb_rw10(cdb, 0x28, 2049, 0, 0);
 	run(&f, &t, cdb, 10, 0, NULL, 0);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	/* VERIFY and SYNCHRONIZE CACHE check the range too. */
 	cdb_rw10(cdb, 0x2f, 2047, 2, 0);
 	run(&f, &t, cdb, 10, 0, NULL, 0);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	cdb_rw10(cdb, 0x35, 2048, 0, 0);
 	run(&f, &t, cdb, 10, 0, NULL, 0);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	cdb_rw10(cdb, 0x35, 100, 0, 0);
 	run(&f, &t, cdb, 10, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	fx_close(&f);
 }
@@ -727,32 +619,32 @@ TEST(invalid_cdb_fields)
 	for (int p = 1; p < 8; p++) {
 		cdb_rw10(cdb, 0x28, 0, 1, (uint8_t)(p << 5));
 		run(&f, &t, cdb, 10, 512, NULL, 0);
-		check_field(&t, 0x24, 1, 1, 7);
+		fx_check_field(&t, 0x24, 1, 1, 7);
 		scsi_task_fini(&t);
 	}
 	cdb_rw16(cdb, 0x8a, 0, 1, 0x20);
 	run(&f, &t, cdb, 16, 512, blk, 512);
-	check_field(&t, 0x24, 1, 1, 7);
+	fx_check_field(&t, 0x24, 1, 1, 7);
 	scsi_task_fini(&t);
 	cdb_rw10(cdb, 0x2f, 0, 1, 0x40);
 	run(&f, &t, cdb, 10, 0, NULL, 0);
-	check_field(&t, 0x24, 1, 1, 7);
+	fx_check_field(&t, 0x24, 1, 1, 7);
 	scsi_task_fini(&t);
 	/* Transfer length above the Block Limits maximum (16384). */
 	cdb_rw10(cdb, 0x28, 0, 16385, 0);
 	run(&f, &t, cdb, 10, 16385 * 512, NULL, 0);
-	check_field(&t, 0x24, 1, 7, -1);
+	fx_check_field(&t, 0x24, 1, 7, -1);
 	CHECK_EQ_INT(t.xfer_len, 16385 * 512);
 	scsi_task_fini(&t);
 	cdb_rw16(cdb, 0x88, 0, 16385, 0);
 	run(&f, &t, cdb, 16, 16385 * 512, NULL, 0);
-	check_field(&t, 0x24, 1, 10, -1);
+	fx_check_field(&t, 0x24, 1, 10, -1);
 	scsi_task_fini(&t);
 	/* NACA in the CONTROL byte: no ACA support. */
 	cdb_rw10(cdb, 0x28, 0, 1, 0);
 	cdb[9] = 0x04;
 	run(&f, &t, cdb, 10, 512, NULL, 0);
-	check_field(&t, 0x24, 1, 9, 2);
+	fx_check_field(&t, 0x24, 1, 9, 2);
 	scsi_task_fini(&t);
 	fx_close(&f);
 }
@@ -779,24 +671,24 @@ TEST(read_only_lun)
 			cdb_rw10(cdb, ops[i], 0, 1, 0);
 		}
 		run(&f, &t, cdb, 16, 512, blk, 512);
-		check_sense(&t, 0x07, 0x27, 0x00);
+		fx_check_sense(&t, 0x07, 0x27, 0x00);
 		scsi_task_fini(&t);
 	}
 	/* Nothing reached the file; reads work; WP is set. */
-	file_pread(f.path, cdb, 16, 0);
+	fx_file_pread(f.path, cdb, 16, 0);
 	CHECK_EQ_MEM(cdb, ((const uint8_t[16]){ 0 }), 16);
 	cdb_rw10(cdb, 0x28, 0, 1, 0);
 	run(&f, &t, cdb, 10, 512, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	run(&f, &t, ms, 6, 255, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in[2], 0x90); /* WP | DPOFUA */
 	scsi_task_fini(&t);
 	/* SYNCHRONIZE CACHE has nothing to do and succeeds. */
 	cdb_rw10(cdb, 0x35, 0, 0, 0);
 	run(&f, &t, cdb, 10, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	fx_close(&f);
 }
@@ -812,17 +704,17 @@ TEST(residuals_and_edtl)
 	/* READ (10) of one block with EDTL 0, 200 and 10000. */
 	cdb_rw10(cdb, 0x28, 0, 1, 0);
 	run(&f, &t, cdb, 10, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 512);
 	CHECK_EQ_INT(t.data_in_len, 0);
 	scsi_task_fini(&t);
 	run(&f, &t, cdb, 10, 200, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 512);
 	CHECK_EQ_INT(t.data_in_len, 200);
 	scsi_task_fini(&t);
 	run(&f, &t, cdb, 10, 10000, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 512);
 	CHECK_EQ_INT(t.data_in_len, 512);
 	scsi_task_fini(&t);
@@ -851,14 +743,14 @@ TEST(residuals_and_edtl)
 	memset(buf, 'a', sizeof(buf));
 	cdb_rw10(cdb, 0x2a, 0, 2, 0);
 	run(&f, &t, cdb, 10, 1024, buf, 1024);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	memset(buf, 'b', sizeof(buf));
 	run(&f, &t, cdb, 10, 512, buf, 512);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 1024);
 	scsi_task_fini(&t);
-	file_pread(f.path, back, 1024, 0);
+	fx_file_pread(f.path, back, 1024, 0);
 	CHECK(back[0] == 'b' && back[511] == 'b');
 	CHECK(back[512] == 'a' && back[1023] == 'a');
 
@@ -866,28 +758,28 @@ TEST(residuals_and_edtl)
 	memset(buf, 'c', sizeof(buf));
 	cdb_rw10(cdb, 0x2a, 0, 1, 0);
 	run(&f, &t, cdb, 10, 1024, buf, 1024);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 512);
 	scsi_task_fini(&t);
-	file_pread(f.path, back, 1024, 0);
+	fx_file_pread(f.path, back, 1024, 0);
 	CHECK(back[511] == 'c' && back[512] == 'a');
 
 	/* A partial block (EDTL 200) cannot be written: INVALID FIELD IN
 	 * INFORMATION UNIT, nothing written, xfer_len still one block. */
 	memset(buf, 'd', sizeof(buf));
 	run(&f, &t, cdb, 10, 200, buf, 200);
-	check_sense(&t, 0x05, 0x0e, 0x03);
+	fx_check_sense(&t, 0x05, 0x0e, 0x03);
 	CHECK_EQ_INT(t.xfer_len, 512);
 	scsi_task_fini(&t);
-	file_pread(f.path, back, 1, 0);
+	fx_file_pread(f.path, back, 1, 0);
 	CHECK_EQ_INT(back[0], 'c');
 
 	/* EDTL 0: nothing written, GOOD. */
 	run(&f, &t, cdb, 10, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 512);
 	scsi_task_fini(&t);
-	file_pread(f.path, back, 1, 0);
+	fx_file_pread(f.path, back, 1, 0);
 	CHECK_EQ_INT(back[0], 'c');
 	fx_close(&f);
 }
@@ -903,36 +795,36 @@ TEST(unit_attention_sequence)
 	fx_open(&f, MIB, 512, 0, 0);
 	/* INQUIRY and REPORT LUNS neither report nor clear the UA. */
 	run(&f, &t, inq, 6, 36, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	run(&f, &t, rl, 12, 64, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	/* Any other command, even an unknown one, gets it once. */
 	run(&f, &t, (const uint8_t[6]){ 0x04 }, 6, 0, NULL, 0);
-	check_sense(&t, 0x06, 0x29, 0x00);
+	fx_check_sense(&t, 0x06, 0x29, 0x00);
 	scsi_task_fini(&t);
 	run(&f, &t, tur, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 
 	/* Nexus B: REQUEST SENSE returns the UA with GOOD and clears it. */
 	run_on(&f, &t, &f.b, 0, rs, 6, 18, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 18);
 	CHECK_EQ_INT(t.data_in_len, 18);
 	CHECK_EQ_MEM(t.data_in, ((const uint8_t[18]){ 0x70, 0, 0x06, 0, 0, 0,
 	    0, 10, 0, 0, 0, 0, 0x29, 0x00 }), 18);
 	scsi_task_fini(&t);
 	run_on(&f, &t, &f.b, 0, rs, 6, 18, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in[2], 0x00);
 	CHECK_EQ_INT(t.data_in[12], 0x00);
 	scsi_task_fini(&t);
 	/* Descriptor format on request. */
 	rs[1] = 0x01;
 	run_on(&f, &t, &f.b, 0, rs, 6, 18, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 8);
 	CHECK_EQ_MEM(t.data_in, ((const uint8_t[8]){ 0x72, 0, 0, 0 }), 8);
 	scsi_task_fini(&t);
@@ -940,33 +832,33 @@ TEST(unit_attention_sequence)
 	/* LOGICAL UNIT RESET: every nexus, the requester's too, 29/03. */
 	scsi_lun_reset(&f.tgt, 0, &f.a);
 	run(&f, &t, tur, 6, 0, NULL, 0);
-	check_sense(&t, 0x06, 0x29, 0x03);
+	fx_check_sense(&t, 0x06, 0x29, 0x03);
 	scsi_task_fini(&t);
 	run_on(&f, &t, &f.b, 0, tur, 6, 0, NULL, 0);
-	check_sense(&t, 0x06, 0x29, 0x03);
+	fx_check_sense(&t, 0x06, 0x29, 0x03);
 	scsi_task_fini(&t);
 	run_on(&f, &t, &f.b, 0, tur, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 
 	/* TARGET RESET: 29/02, replacing an older reset UA. */
 	scsi_lun_reset(&f.tgt, 0, &f.a);
 	scsi_target_reset(&f.tgt, &f.b);
 	run(&f, &t, tur, 6, 0, NULL, 0);
-	check_sense(&t, 0x06, 0x29, 0x02);
+	fx_check_sense(&t, 0x06, 0x29, 0x02);
 	scsi_task_fini(&t);
 	run(&f, &t, tur, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 
 	/* Nexus loss: the port starts over with 29/00. */
 	clear_ua(&f, &f.b, 0);
 	scsi_nexus_loss(&f.tgt, &f.b);
 	run_on(&f, &t, &f.b, 0, tur, 6, 0, NULL, 0);
-	check_sense(&t, 0x06, 0x29, 0x00);
+	fx_check_sense(&t, 0x06, 0x29, 0x00);
 	scsi_task_fini(&t);
 	run(&f, &t, tur, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	fx_close(&f);
 }
@@ -985,7 +877,7 @@ TEST(unit_attention_lru_bound)
 			/* Table full: touch nexus 0 so that nexus 1 is the
 			 * least recently used when the 257th arrives. */
 			run_on(&f, &t, &nx[0], 0, tur, 6, 0, NULL, 0);
-			check_good(&t);
+			fx_check_good(&t);
 			scsi_task_fini(&t);
 		}
 		snprintf(names[i], sizeof(names[i]), "iqn.x:h%u,i,0x1", i);
@@ -993,25 +885,25 @@ TEST(unit_attention_lru_bound)
 		nx[i].initiator_port = names[i];
 		/* The first command of each new nexus is the power on UA. */
 		run_on(&f, &t, &nx[i], 0, tur, 6, 0, NULL, 0);
-		check_sense(&t, 0x06, 0x29, 0x00);
+		fx_check_sense(&t, 0x06, 0x29, 0x00);
 		scsi_task_fini(&t);
 		if (i == 0) {
 			/* ... then GOOD. */
 			run_on(&f, &t, &nx[0], 0, tur, 6, 0, NULL, 0);
-			check_good(&t);
+			fx_check_good(&t);
 			scsi_task_fini(&t);
 		}
 	}
 	/* Nexus 1 was evicted, so it is new again; nexus 0 and 2 were kept
 	 * and their UAs stay reported. */
 	run_on(&f, &t, &nx[0], 0, tur, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	run_on(&f, &t, &nx[2], 0, tur, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	run_on(&f, &t, &nx[1], 0, tur, 6, 0, NULL, 0);
-	check_sense(&t, 0x06, 0x29, 0x00);
+	fx_check_sense(&t, 0x06, 0x29, 0x00);
 	scsi_task_fini(&t);
 	fx_close(&f);
 }
@@ -1035,7 +927,7 @@ TEST(mode_sense_pages)
 	fx_open(&f, MIB, 512, 0, 0);
 	clear_ua(&f, &f.a, 0);
 	run(&f, &t, ms6, 6, 255, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, sizeof(caching6));
 	CHECK_EQ_INT(t.data_in_len, sizeof(caching6));
 	CHECK_EQ_MEM(t.data_in, caching6, sizeof(caching6));
@@ -1043,7 +935,7 @@ TEST(mode_sense_pages)
 
 	/* All pages, no block descriptor, in page code order. */
 	run(&f, &t, ms10, 10, 255, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, sizeof(all10));
 	CHECK_EQ_MEM(t.data_in, all10, sizeof(all10));
 	scsi_task_fini(&t);
@@ -1052,7 +944,7 @@ TEST(mode_sense_pages)
 	ms10[1] = 0x10;
 	ms10[2] = 0x1c;
 	run(&f, &t, ms10, 10, 255, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_MEM(t.data_in, ((const uint8_t[8 + 16]){ 0, 34, 0, 0x10, 1,
 	    0, 0, 16, 0, 0, 0, 0, 0, 0, 0x08, 0x00, 0, 0, 0, 0, 0, 0, 0x02,
 	    0x00 }), 24);
@@ -1062,7 +954,7 @@ TEST(mode_sense_pages)
 	ms6[1] = 0x08;
 	ms6[2] = 0x40 | 0x3f;
 	run(&f, &t, ms6, 6, 255, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, 4 + 44);
 	CHECK_EQ_INT(t.data_in[4], 0x08);
 	CHECK_EQ_INT(t.data_in[6], 0x04);
@@ -1074,17 +966,17 @@ TEST(mode_sense_pages)
 	/* Saved values are not supported. */
 	ms6[2] = 0xc8;
 	run(&f, &t, ms6, 6, 255, NULL, 0);
-	check_field(&t, 0x39, 1, 2, 7);
+	fx_check_field(&t, 0x39, 1, 2, 7);
 	scsi_task_fini(&t);
 	/* Unknown page, unknown subpage. */
 	ms6[2] = 0x19;
 	run(&f, &t, ms6, 6, 255, NULL, 0);
-	check_field(&t, 0x24, 1, 2, 5);
+	fx_check_field(&t, 0x24, 1, 2, 5);
 	scsi_task_fini(&t);
 	ms6[2] = 0x08;
 	ms6[3] = 0x01;
 	run(&f, &t, ms6, 6, 255, NULL, 0);
-	check_field(&t, 0x24, 1, 3, -1);
+	fx_check_field(&t, 0x24, 1, 3, -1);
 	scsi_task_fini(&t);
 
 	/* Allocation length 4: the header only, no residual. */
@@ -1092,7 +984,7 @@ TEST(mode_sense_pages)
 	ms6[3] = 0;
 	ms6[4] = 4;
 	run(&f, &t, ms6, 6, 4, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 4);
 	CHECK_EQ_INT(t.data_in_len, 4);
 	CHECK_EQ_INT(t.data_in[0], 3 + 44);
@@ -1112,16 +1004,16 @@ TEST(mode_select_wce)
 	clear_ua(&f, &f.a, 0);
 	clear_ua(&f, &f.b, 0);
 	run(&f, &t, sel, 6, 24, pl, 24);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 24);
 	scsi_task_fini(&t);
 	run(&f, &t, ms6, 6, 255, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in[6], 0x00); /* WCE now 0 */
 	scsi_task_fini(&t);
 	/* The other nexus learns about it; the requester does not. */
 	run_on(&f, &t, &f.b, 0, (const uint8_t[6]){ 0 }, 6, 0, NULL, 0);
-	check_sense(&t, 0x06, 0x2a, 0x01);
+	fx_check_sense(&t, 0x06, 0x2a, 0x01);
 	scsi_task_fini(&t);
 	/* Writes still work (now forced to FUA). */
 	roundtrip(&f, 0x2a, 0x28, 3, 1, 512, 9);
@@ -1130,7 +1022,7 @@ TEST(mode_select_wce)
 	 * parameter-list field pointer, and nothing changes. */
 	pl[6] = 0x05;
 	run(&f, &t, sel, 6, 24, pl, 24);
-	check_field(&t, 0x26, 0, 6, 0);
+	fx_check_field(&t, 0x26, 0, 6, 0);
 	scsi_task_fini(&t);
 	run(&f, &t, ms6, 6, 255, NULL, 0);
 	CHECK_EQ_INT(t.data_in[6], 0x00);
@@ -1139,20 +1031,20 @@ TEST(mode_select_wce)
 	pl[6] = 0x04;
 	pl[5] = 0x11;
 	run(&f, &t, sel, 6, 24, pl, 24);
-	check_field(&t, 0x26, 0, 5, -1);
+	fx_check_field(&t, 0x26, 0, 5, -1);
 	scsi_task_fini(&t);
 	pl[5] = 0x12;
 	pl[4] = 0x07;
 	run(&f, &t, sel, 6, 24, pl, 24);
-	check_field(&t, 0x26, 0, 4, 5);
+	fx_check_field(&t, 0x26, 0, 4, 5);
 	scsi_task_fini(&t);
 	pl[4] = 0x08;
 	run(&f, &t, sel, 6, 20, pl, 20);
-	check_sense(&t, 0x05, 0x1a, 0x00);
+	fx_check_sense(&t, 0x05, 0x1a, 0x00);
 	scsi_task_fini(&t);
 	sel[1] = 0x11;
 	run(&f, &t, sel, 6, 24, pl, 24);
-	check_field(&t, 0x24, 1, 1, 0);
+	fx_check_field(&t, 0x24, 1, 1, 0);
 	scsi_task_fini(&t);
 	/* WCE back to 1, with a matching block descriptor. */
 	{
@@ -1162,12 +1054,12 @@ TEST(mode_select_wce)
 		sel[1] = 0x10;
 		sel[4] = 32;
 		run(&f, &t, sel, 6, 32, pl2, 32);
-		check_good(&t);
+		fx_check_good(&t);
 		scsi_task_fini(&t);
 		/* A different block size is refused. */
 		pl2[10] = 0x10;
 		run(&f, &t, sel, 6, 32, pl2, 32);
-		check_field(&t, 0x26, 0, 9, -1);
+		fx_check_field(&t, 0x26, 0, 9, -1);
 		scsi_task_fini(&t);
 	}
 	run(&f, &t, ms6, 6, 255, NULL, 0);
@@ -1195,7 +1087,7 @@ TEST(report_luns_with_holes)
 	f.luns[4] = fx_lun(&f, 4096, 0, 0);
 	f.tgt.nluns = 5;
 	run(&f, &t, rl, 12, 100, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, sizeof(want));
 	CHECK_EQ_INT(t.data_in_len, sizeof(want));
 	CHECK_EQ_MEM(t.data_in, want, sizeof(want));
@@ -1204,49 +1096,49 @@ TEST(report_luns_with_holes)
 	 * still counts all three. Also from a LUN that is not there. */
 	rl[9] = 16;
 	run_on(&f, &t, &f.a, 3, rl, 12, 16, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 16);
 	CHECK_EQ_MEM(t.data_in, want, 16);
 	scsi_task_fini(&t);
 	rl[9] = 15;
 	run(&f, &t, rl, 12, 15, NULL, 0);
-	check_field(&t, 0x24, 1, 6, -1);
+	fx_check_field(&t, 0x24, 1, 6, -1);
 	scsi_task_fini(&t);
 	/* SELECT REPORT 01h: no well known LUNs; 03h: invalid. */
 	rl[9] = 100;
 	rl[2] = 0x01;
 	run(&f, &t, rl, 12, 100, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 8);
 	CHECK_EQ_MEM(t.data_in, ((const uint8_t[8]){ 0 }), 8);
 	scsi_task_fini(&t);
 	rl[2] = 0x03;
 	run(&f, &t, rl, 12, 100, NULL, 0);
-	check_field(&t, 0x24, 1, 2, -1);
+	fx_check_field(&t, 0x24, 1, 2, -1);
 	scsi_task_fini(&t);
 
 	/* LUN 1 (a hole) and LUN 9 (past the table): INQUIRY says "no
 	 * LUN here", REQUEST SENSE says why with GOOD, the rest fail. */
 	for (uint64_t lun = 1; lun < 10; lun += 8) {
 		run_on(&f, &t, &f.a, lun, inq, 6, 36, NULL, 0);
-		check_good(&t);
+		fx_check_good(&t);
 		CHECK_EQ_INT(t.data_in[0], 0x7f);
 		scsi_task_fini(&t);
 		run_on(&f, &t, &f.a, lun, rs, 6, 252, NULL, 0);
-		check_good(&t);
+		fx_check_good(&t);
 		CHECK_EQ_INT(t.data_in_len, 18);
 		CHECK_EQ_INT(t.data_in[2], 0x05);
 		CHECK_EQ_INT(t.data_in[12], 0x25);
 		scsi_task_fini(&t);
 		run_on(&f, &t, &f.a, lun, (const uint8_t[6]){ 0 }, 6, 0, NULL,
 		    0);
-		check_sense(&t, 0x05, 0x25, 0x00);
+		fx_check_sense(&t, 0x05, 0x25, 0x00);
 		scsi_task_fini(&t);
 	}
 	/* LUN 4 has 4096-byte blocks of its own. */
 	clear_ua(&f, &f.a, 4);
 	run_on(&f, &t, &f.a, 4, (const uint8_t[10]){ 0x25 }, 10, 8, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in[6], 0x10);
 	CHECK_EQ_INT(t.data_in[3], 0xff); /* 256 blocks: last is 255 */
 	scsi_task_fini(&t);
@@ -1268,7 +1160,7 @@ TEST(invalid_opcode)
 	for (size_t i = 0; i < sizeof(ops); i++) {
 		cdb[0] = ops[i];
 		run(&f, &t, cdb, 16, 512, NULL, 0);
-		check_sense(&t, 0x05, 0x20, 0x00);
+		fx_check_sense(&t, 0x05, 0x20, 0x00);
 		CHECK_EQ_INT(t.xfer_len, 0);
 		scsi_task_fini(&t);
 	}
@@ -1287,19 +1179,19 @@ TEST(verify_compare)
 		data[i] = (uint8_t)(i * 13 + 1);
 	cdb_rw10(cdb, 0x2a, 100, 4, 0);
 	run(&f, &t, cdb, 10, 2048, data, 2048);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 
 	memcpy(buf, data, sizeof(buf));
 	cdb_rw10(cdb, 0x2f, 100, 4, 0x02);
 	run(&f, &t, cdb, 10, 2048, buf, 2048);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 2048);
 	scsi_task_fini(&t);
 	/* One flipped byte at 700: MISCOMPARE with its offset. */
 	buf[700] ^= 'X';
 	run(&f, &t, cdb, 10, 2048, buf, 2048);
-	check_sense(&t, 0x0e, 0x1d, 0x00);
+	fx_check_sense(&t, 0x0e, 0x1d, 0x00);
 	CHECK_EQ_INT(t.sense[0], 0xf0);
 	CHECK_EQ_INT(t.sense[3] << 24 | t.sense[4] << 16 | t.sense[5] << 8 |
 	    t.sense[6], 700);
@@ -1307,18 +1199,18 @@ TEST(verify_compare)
 	/* VERIFY (16) sees the same. */
 	cdb_rw16(cdb, 0x8f, 100, 4, 0x02);
 	run(&f, &t, cdb, 16, 2048, buf, 2048);
-	check_sense(&t, 0x0e, 0x1d, 0x00);
+	fx_check_sense(&t, 0x0e, 0x1d, 0x00);
 	scsi_task_fini(&t);
 	/* BYTCHK 0: range check only. */
 	cdb_rw10(cdb, 0x2f, 100, 4, 0x10);
 	run(&f, &t, cdb, 10, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 0);
 	scsi_task_fini(&t);
 	/* BYTCHK 10b/11b (SBC-4) are not supported. */
 	cdb_rw10(cdb, 0x2f, 100, 1, 0x06);
 	run(&f, &t, cdb, 10, 512, buf, 512);
-	check_field(&t, 0x24, 1, 1, 2);
+	fx_check_field(&t, 0x24, 1, 1, 2);
 	scsi_task_fini(&t);
 	fx_close(&f);
 }
@@ -1335,48 +1227,48 @@ TEST(removable_medium)
 	clear_ua(&f, &f.a, 0);
 	clear_ua(&f, &f.b, 0);
 	run(&f, &t, ssu, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	run(&f, &t, tur, 6, 0, NULL, 0);
-	check_sense(&t, 0x02, 0x3a, 0x00);
+	fx_check_sense(&t, 0x02, 0x3a, 0x00);
 	scsi_task_fini(&t);
 	cdb_rw10(cdb, 0x28, 0, 1, 0);
 	run(&f, &t, cdb, 10, 512, NULL, 0);
-	check_sense(&t, 0x02, 0x3a, 0x00);
+	fx_check_sense(&t, 0x02, 0x3a, 0x00);
 	scsi_task_fini(&t);
 	/* Load it again. */
 	ssu[4] = 0x03;
 	run(&f, &t, ssu, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	run(&f, &t, tur, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 
 	/* A prevents removal: nobody can eject (or load). */
 	run(&f, &t, pa, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	ssu[4] = 0x02;
 	run_on(&f, &t, &f.b, 0, ssu, 6, 0, NULL, 0);
-	check_sense(&t, 0x05, 0x53, 0x02);
+	fx_check_sense(&t, 0x05, 0x53, 0x02);
 	scsi_task_fini(&t);
 	/* Power condition other than 0: LOEJ ignored. */
 	ssu[4] = 0x12;
 	run(&f, &t, ssu, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	/* A logical unit reset ends the prevention. */
 	scsi_lun_reset(&f.tgt, 0, &f.a);
 	clear_ua(&f, &f.a, 0);
 	ssu[4] = 0x02;
 	run(&f, &t, ssu, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	/* PREVENT 10b is obsolete. */
 	pa[4] = 0x02;
 	run(&f, &t, pa, 6, 0, NULL, 0);
-	check_field(&t, 0x24, 1, 4, 1);
+	fx_check_field(&t, 0x24, 1, 4, 1);
 	scsi_task_fini(&t);
 	fx_close(&f);
 
@@ -1384,15 +1276,15 @@ TEST(removable_medium)
 	fx_open(&f, MIB, 512, 0, 0);
 	clear_ua(&f, &f.a, 0);
 	run(&f, &t, ssu, 6, 0, NULL, 0);
-	check_field(&t, 0x24, 1, 4, 1);
+	fx_check_field(&t, 0x24, 1, 4, 1);
 	scsi_task_fini(&t);
 	pa[4] = 0x01;
 	run(&f, &t, pa, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	ssu[4] = 0x01; /* START without LOEJ */
 	run(&f, &t, ssu, 6, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	fx_close(&f);
 }
@@ -1433,13 +1325,13 @@ TEST(lun_too_small)
 	fx_close(&f);
 }
 
-/* Pumps a threaded engine until ndone reaches want (5 s at most). */
+/* Pumps a threaded engine until fx_ncount reaches want (5 s at most). */
 static void
 pump(struct fx *f, int want)
 {
 	struct pollfd pfd = { .fd = bs_engine_fd(f->eng), .events = POLLIN };
 
-	for (int i = 0; i < 500 && ndone < want; i++) {
+	for (int i = 0; i < 500 && fx_ncount < want; i++) {
 		if (poll(&pfd, 1, 10) > 0)
 			bs_engine_complete(f->eng);
 	}
@@ -1455,37 +1347,23 @@ TEST(async_engine)
 	clear_ua(&f, &f.a, 0);
 	memset(data, 0x3c, sizeof(data));
 	cdb_rw10(cdb, 0x2a, 8, 8, 0);
-	scsi_task_init(&t);
-	t.target = &f.tgt;
-	t.nexus = &f.a;
-	memcpy(t.cdb, cdb, 16);
-	t.cdb_len = 16;
-	t.edtl = sizeof(data);
-	t.data_out = data;
-	t.data_out_len = sizeof(data);
-	t.done = task_done;
-	ndone = 0;
-	scsi_exec(&t);
+	fx_ncount = 0;
+	fx_exec(&t, &f.tgt, &f.a, 0, cdb, 16, sizeof(data), data,
+	    sizeof(data), fx_count_done);
 	/* Completion is delivered by bs_engine_complete(), not before. */
-	CHECK_EQ_INT(ndone, 0);
+	CHECK_EQ_INT(fx_ncount, 0);
 	pump(&f, 1);
-	CHECK_EQ_INT(ndone, 1);
-	check_good(&t);
+	CHECK_EQ_INT(fx_ncount, 1);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 
 	cdb[0] = 0x28;
-	scsi_task_init(&t);
-	t.target = &f.tgt;
-	t.nexus = &f.a;
-	memcpy(t.cdb, cdb, 16);
-	t.cdb_len = 16;
-	t.edtl = sizeof(data);
-	t.done = task_done;
-	ndone = 0;
-	scsi_exec(&t);
+	fx_ncount = 0;
+	fx_exec(&t, &f.tgt, &f.a, 0, cdb, 16, sizeof(data), NULL, 0,
+	    fx_count_done);
 	pump(&f, 1);
-	CHECK_EQ_INT(ndone, 1);
-	check_good(&t);
+	CHECK_EQ_INT(fx_ncount, 1);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, sizeof(data));
 	CHECK_EQ_MEM(t.data_in, data, sizeof(data));
 	scsi_task_fini(&t);
@@ -1501,7 +1379,7 @@ write_fua(struct fx *f, const uint8_t *cdb)
 	int fua;
 
 	run(f, &t, cdb, 16, 512, blk, 512);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.io.op, BS_OP_WRITE);
 	CHECK_EQ_INT(t.io.len, 512);
 	fua = t.io.fua;
@@ -1528,14 +1406,14 @@ TEST(write_fua_flag)
 	CHECK_EQ_INT(write_fua(&f, cdb), 1);
 	/* Write cache disabled: every write is FUA. */
 	run(&f, &t, sel, 6, 24, pl, 24);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	cdb_rw10(cdb, 0x2a, 1, 1, 0);
 	CHECK_EQ_INT(write_fua(&f, cdb), 1);
 	/* SYNCHRONIZE CACHE is a flush. */
 	cdb_rw16(cdb, 0x91, 0, 0, 0);
 	run(&f, &t, cdb, 16, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.io.op, BS_OP_FLUSH);
 	scsi_task_fini(&t);
 	fx_close(&f);

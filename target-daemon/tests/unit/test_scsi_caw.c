@@ -39,9 +39,7 @@ TEST(caw_match_writes)
 	struct scsi_task t;
 	struct fx f;
 
-	fx_open(&f, 0);
-	fx_add_lun(&f, FX_MIB, BS, 0);
-	fx_clear_ua(&f, &f.a, 0);
+	fx_open_lun(&f, 0, FX_MIB, BS);
 	write_blocks(&f, 10, 2, 'A');
 	memset(data, 'A', 2 * BS);
 	for (size_t i = 0; i < 2 * BS; i++)
@@ -68,9 +66,7 @@ TEST(caw_miscompare_offset)
 	struct scsi_task t;
 	struct fx f;
 
-	fx_open(&f, 0);
-	fx_add_lun(&f, FX_MIB, BS, 0);
-	fx_clear_ua(&f, &f.a, 0);
+	fx_open_lun(&f, 0, FX_MIB, BS);
 	write_blocks(&f, 0, 2, 'A');
 	memset(data, 'A', 2 * BS);
 	memset(data + 2 * BS, 'B', 2 * BS);
@@ -168,9 +164,7 @@ TEST(caw_orders_writers)
 	struct scsi_task tc, tw, tr;
 	struct fx f;
 
-	fx_open(&f, 2);
-	fx_add_lun(&f, FX_MIB, BS, 0);
-	fx_clear_ua(&f, &f.a, 0);
+	fx_open_lun(&f, 2, FX_MIB, BS);
 	write_blocks(&f, 3, 1, 'A');
 	memset(caw, 'A', BS);
 	memset(caw + BS, 'B', BS);
@@ -213,9 +207,7 @@ TEST(abort_waiting_writer)
 	struct scsi_task tc, tw;
 	struct fx f;
 
-	fx_open(&f, 2);
-	fx_add_lun(&f, FX_MIB, BS, 0);
-	fx_clear_ua(&f, &f.a, 0);
+	fx_open_lun(&f, 2, FX_MIB, BS);
 	fx_clear_ua(&f, &f.b, 0);
 	memset(caw, 0, BS);
 	memset(caw + BS, 'B', BS);
@@ -319,9 +311,7 @@ TEST(write_atomic16)
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7);
-	fx_open(&f, 0);
-	fx_add_lun(&f, 4 * FX_MIB, BS, 0);
-	fx_clear_ua(&f, &f.a, 0);
+	fx_open_lun(&f, 0, 4 * FX_MIB, BS);
 	cdb_wa16(cdb, 8, 0, 4, 0x08);
 	fx_run(&f, &t, 0, cdb, 16, 4 * BS, data, 4 * BS);
 	fx_check_good(&t);
@@ -419,9 +409,7 @@ TEST(software_write_protect)
 	struct scsi_task t;
 	struct fx f;
 
-	fx_open(&f, 0);
-	fx_add_lun(&f, FX_MIB, BS, 0);
-	fx_clear_ua(&f, &f.a, 0);
+	fx_open_lun(&f, 0, FX_MIB, BS);
 	fx_clear_ua(&f, &f.b, 0);
 	/* the changeable control page offers SWP */
 	memset(cdb, 0, sizeof(cdb));

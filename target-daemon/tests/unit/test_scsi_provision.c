@@ -20,50 +20,10 @@
 #include "limits_minisan.h"
 #include "scsi/scsi.h"
 #include "scsi/scsi_impl.h"
+#include "scsi_fx_cmd.h"
 
 #define MIB (1024u * 1024u)
 #define PORT_A "iqn.2024-01.org.example:host-a,i,0x23d000000001"
-#define SCRATCH_MAX 64
-
-static char scratch[SCRATCH_MAX][80];
-static int nscratch;
-
-static void
-scratch_cleanup(void)
-{
-	for (int i = 0; i < nscratch; i++)
-		unlink(scratch[i]);
-}
-
-/* A fresh file of size bytes in /dev/shm, every byte fill (0: sparse). */
-static const char *
-scratch_file(uint64_t size, int fill)
-{
-	static int registered;
-	char *p, buf[4096];
-	int fd;
-
-	if (!registered) {
-		atexit(scratch_cleanup);
-		registered = 1;
-	}
-	REQUIRE(nscratch < SCRATCH_MAX);
-	p = scratch[nscratch++];
-	snprintf(p, sizeof(scratch[0]), "/dev/shm/minisan-test-prov.%ld.%d",
-	    (long)getpid(), nscratch);
-	unlink(p);
-	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0600);
-	REQUIRE(fd >= 0);
-	REQUIRE(ftruncate(fd, (off_t)size) == 0);
-	if (fill != 0) {
-		memset(buf, fill, sizeof(buf));
-		for (uint64_t off = 0; off < size; off += sizeof(buf))
-			REQUIRE(pwrite(fd, buf, sizeof(buf), (off_t)off) ==
-			    (ssize_t)sizeof(buf));
-	}
-	close(fd);
-	return p;
-}
 
 struct fx {
 	const char *path;
@@ -89,14 +49,11 @@ fx_open(struct fx *f, uint64_t size, int fill, uint32_t bsz, int thin,
 	char err[256];
 
 	memset(f, 0, sizeof(*f));
-	f->path = scratch_file(size, fill);
+	f->path = fx_scratch_file("/dev/shm", "prov", size, fill);
 	f->eng = bs_engine_new(0, err, sizeof(err));
 	REQUIRE(f->eng != NULL);
 	REQUIRE(bs_open(f->eng, f->path, 0, &f->bs, err, sizeof(err)) == 0);
-	f->luns[0] = scsi_lun_new(f->bs, &p, err, sizeof(err));
-	if (f->luns[0] == NULL)
-		fprintf(stderr, "  scsi_lun_new: %s\n", err);
-	REQUIRE(f->luns[0] != NULL);
+	f->luns[0] = fx_lun_new(f->bs, &p);
 	f->tgt.name = "iqn.2024-01.org.minisan:prov";
 	f->tgt.luns = f->luns;
 	f->tgt.nluns = 1;
@@ -115,33 +72,13 @@ fx_close(struct fx *f)
 	unlink(f->path);
 }
 
-static int ndone;
-
-static void
-task_done(struct scsi_task *t)
-{
-	(void)t;
-	ndone++;
-}
-
 /* Runs one command (done() must be called exactly once). */
 static void
 run(struct fx *f, struct scsi_task *t, const uint8_t *cdb, size_t cdb_len,
     uint32_t edtl, const void *data_out, uint32_t out_len)
 {
-	scsi_task_init(t);
-	t->target = &f->tgt;
-	t->nexus = &f->a;
-	t->lun = 0;
-	memcpy(t->cdb, cdb, cdb_len);
-	t->cdb_len = SCSI_CDB_MAX;
-	t->edtl = edtl;
-	t->data_out = data_out;
-	t->data_out_len = out_len;
-	t->done = task_done;
-	ndone = 0;
-	scsi_exec(t);
-	CHECK_EQ_INT(ndone, 1);
+	fx_exec_once(t, &f->tgt, &f->a, 0, cdb, cdb_len, edtl, data_out,
+	    out_len);
 }
 
 /* A TEST UNIT READY to consume the power-on unit attention. */
@@ -155,40 +92,9 @@ clear_ua(struct fx *f)
 }
 
 static void
-check_good(const struct scsi_task *t)
-{
-	CHECK_EQ_INT(t->status, SCSI_STATUS_GOOD);
-	CHECK_EQ_INT(t->sense_len, 0);
-}
-
-static void
-check_sense(const struct scsi_task *t, int key, int asc, int ascq)
-{
-	CHECK_EQ_INT(t->status, SCSI_STATUS_CHECK_CONDITION);
-	CHECK_EQ_INT(t->sense[2], key);
-	CHECK_EQ_INT(t->sense[12], asc);
-	CHECK_EQ_INT(t->sense[13], ascq);
-	CHECK_EQ_INT(t->data_in_len, 0);
-}
-
-/* ILLEGAL REQUEST, asc, with the field pointer (cd 1: CDB). */
-static void
-check_field(const struct scsi_task *t, int asc, int cd, int byte, int bit)
-{
-	check_sense(t, 0x05, asc, 0x00);
-	CHECK_EQ_INT(t->sense[15], 0x80 | (cd ? 0x40 : 0) |
-	    (bit >= 0 ? 0x08 | bit : 0));
-	CHECK_EQ_INT(t->sense[16] << 8 | t->sense[17], byte);
-}
-
-static void
 file_read(const struct fx *f, uint64_t off, void *buf, size_t len)
 {
-	int fd = open(f->path, O_RDONLY);
-
-	REQUIRE(fd >= 0);
-	REQUIRE(pread(fd, buf, len, (off_t)off) == (ssize_t)len);
-	close(fd);
+	fx_file_pread(f->path, buf, len, (off_t)off);
 }
 
 /* 1 if every byte of the file in [off, off + len) is c. */
@@ -219,40 +125,6 @@ file_hole(const struct fx *f, uint64_t off, uint64_t len)
 	return d < 0 || (uint64_t)d >= off + len;
 }
 
-static void
-put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
 /* INQUIRY EVPD page into t (64 bytes wanted). */
 static void
 vpd(struct fx *f, struct scsi_task *t, uint8_t page)
@@ -260,7 +132,7 @@ vpd(struct fx *f, struct scsi_task *t, uint8_t page)
 	uint8_t cdb[6] = { 0x12, 0x01, page, 0, 64, 0 };
 
 	run(f, t, cdb, 6, 64, NULL, 0);
-	check_good(t);
+	fx_check_good(t);
 }
 
 TEST(thin_lun_reports_provisioning)
@@ -274,7 +146,7 @@ TEST(thin_lun_reports_provisioning)
 	clear_ua(&f);
 	cdb16[13] = 32;
 	run(&f, &t, cdb16, 16, 32, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in[13], 0);     /* 1 block per physical block */
 	CHECK_EQ_INT(t.data_in[14], 0xc0);  /* LBPME, LBPRZ */
 	CHECK_EQ_INT(t.data_in[15], 0);
@@ -314,10 +186,10 @@ TEST(thin_lun_reports_provisioning)
 	fx_open(&f, 4 * MIB, 0, 4096, 1, 0);
 	clear_ua(&f);
 	vpd(&f, &t, 0xb0);
-	CHECK_EQ_INT(get32(&t.data_in[20]), 0x20000);
-	CHECK_EQ_INT(get32(&t.data_in[24]), 1024);
-	CHECK_EQ_INT(get32(&t.data_in[28]), 1);
-	CHECK_EQ_INT(get64(&t.data_in[36]), 0x800);
+	CHECK_EQ_INT(fx_get_be(&t.data_in[20], 4), 0x20000);
+	CHECK_EQ_INT(fx_get_be(&t.data_in[24], 4), 1024);
+	CHECK_EQ_INT(fx_get_be(&t.data_in[28], 4), 1);
+	CHECK_EQ_INT(fx_get_be(&t.data_in[36], 8), 0x800);
 	scsi_task_fini(&t);
 	fx_close(&f);
 }
@@ -332,16 +204,16 @@ TEST(full_lun_reports_no_provisioning)
 	fx_open(&f, 4 * MIB, 0, 512, -1, 0);
 	clear_ua(&f);
 	run(&f, &t, cdb16, 16, 32, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in[14], 0);
 	scsi_task_fini(&t);
 	vpd(&f, &t, 0xb0);
-	CHECK_EQ_INT(get32(&t.data_in[20]), 0);
-	CHECK_EQ_INT(get32(&t.data_in[24]), 0);
-	CHECK_EQ_INT(get32(&t.data_in[28]), 0);
+	CHECK_EQ_INT(fx_get_be(&t.data_in[20], 4), 0);
+	CHECK_EQ_INT(fx_get_be(&t.data_in[24], 4), 0);
+	CHECK_EQ_INT(fx_get_be(&t.data_in[28], 4), 0);
 	CHECK_EQ_INT(t.data_in[32], 0);
 	/* WRITE SAME without UNMAP works on any LUN. */
-	CHECK_EQ_INT(get64(&t.data_in[36]), 0x4000);
+	CHECK_EQ_INT(fx_get_be(&t.data_in[36], 8), 0x4000);
 	scsi_task_fini(&t);
 	vpd(&f, &t, 0xb2);
 	CHECK_EQ_MEM(t.data_in, b2, 8);
@@ -352,7 +224,7 @@ TEST(full_lun_reports_no_provisioning)
 TEST(thin_setting_against_store)
 {
 	struct scsi_lun_params p = { .block_size = 512, .thin = 1 };
-	const char *path = scratch_file(MIB, 0);
+	const char *path = fx_scratch_file("/dev/shm", "prov", MIB, 0);
 	struct scsi_lun *lu;
 	struct bs_engine *eng;
 	char err[256] = "";
@@ -395,11 +267,11 @@ unmap_list(uint8_t *buf, const uint64_t (*d)[2], uint32_t n)
 	uint32_t len = 8 + 16 * n;
 
 	memset(buf, 0, len);
-	put16(buf, len - 2);
-	put16(buf + 2, 16 * n);
+	fx_put_be(buf, len - 2, 2);
+	fx_put_be(buf + 2, 16 * n, 2);
 	for (uint32_t i = 0; i < n; i++) {
-		put64(buf + 8 + 16 * i, d[i][0]);
-		put32(buf + 16 + 16 * i, (uint32_t)d[i][1]);
+		fx_put_be(buf + 8 + 16 * i, d[i][0], 8);
+		fx_put_be(buf + 16 + 16 * i, (uint32_t)d[i][1], 4);
 	}
 	return len;
 }
@@ -409,7 +281,7 @@ unmap(struct fx *f, struct scsi_task *t, const uint8_t *list, uint32_t len)
 {
 	uint8_t cdb[10] = { 0x42 };
 
-	put16(&cdb[7], len);
+	fx_put_be(&cdb[7], len, 2);
 	run(f, t, cdb, 10, len, list, len);
 }
 
@@ -428,7 +300,7 @@ TEST(unmap_punches_holes)
 	clear_ua(&f);
 	len = unmap_list(list, d, 4);
 	unmap(&f, &t, list, len);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, len);
 	scsi_task_fini(&t);
 	CHECK(file_hole(&f, 8 * 512, 16 * 512));
@@ -443,7 +315,7 @@ TEST(unmap_punches_holes)
 	/* A partial page is zeroed but stays allocated. */
 	len = unmap_list(list, (const uint64_t[][2]){ { 1, 2 } }, 1);
 	unmap(&f, &t, list, len);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	CHECK(file_is(&f, 512, 1024, 0));
 	CHECK(file_is(&f, 0, 512, 0xaa));
@@ -467,62 +339,62 @@ TEST(unmap_parameter_checks)
 	clear_ua(&f);
 	/* No parameter list: nothing to do, GOOD. */
 	run(&f, &t, cdb, 10, 0, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	/* ANCHOR without ANC_SUP. */
 	cdb[1] = 0x01;
 	run(&f, &t, cdb, 10, 0, NULL, 0);
-	check_field(&t, 0x24, 1, 1, 0);
+	fx_check_field(&t, 0x24, 1, 1, 0);
 	scsi_task_fini(&t);
 	/* A parameter list of 1-7 bytes. */
 	len = unmap_list(list, (const uint64_t[][2]){ { 0, 8 } }, 1);
 	for (uint32_t n = 1; n < 8; n++) {
 		unmap(&f, &t, list, n);
-		check_sense(&t, 0x05, 0x1a, 0x00);
+		fx_check_sense(&t, 0x05, 0x1a, 0x00);
 		scsi_task_fini(&t);
 	}
 	/* Less Data-Out than the PARAMETER LIST LENGTH. */
-	put16(&cdb[7], len);
+	fx_put_be(&cdb[7], len, 2);
 	cdb[1] = 0;
 	run(&f, &t, cdb, 10, len, list, len - 1);
-	check_sense(&t, 0x05, 0x1a, 0x00);
+	fx_check_sense(&t, 0x05, 0x1a, 0x00);
 	scsi_task_fini(&t);
 	CHECK(file_is(&f, 0, 4096, 0xaa));
 	/* A descriptor truncated by the parameter list is ignored; so is a
 	 * BLOCK DESCRIPTOR DATA LENGTH that is not a multiple of 16. */
 	unmap(&f, &t, list, len - 1);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
-	put16(list + 2, 15);
+	fx_put_be(list + 2, 15, 2);
 	unmap(&f, &t, list, len);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	CHECK(file_is(&f, 0, 4096, 0xaa));
 	/* Beyond the capacity; a 0-block descriptor at the capacity is
 	 * fine. */
 	len = unmap_list(list, (const uint64_t[][2]){ { 2047, 2 } }, 1);
 	unmap(&f, &t, list, len);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	len = unmap_list(list, (const uint64_t[][2]){ { UINT64_MAX, 2 } }, 1);
 	unmap(&f, &t, list, len);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	len = unmap_list(list, (const uint64_t[][2]){ { 2048, 0 } }, 1);
 	unmap(&f, &t, list, len);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	/* Too many descriptors: field pointer on BLOCK DESCRIPTOR DATA
 	 * LENGTH. Nothing was unmapped by the failed commands. */
 	len = unmap_list(list, (const uint64_t (*)[2])d,
 	    MINISAN_MAX_UNMAP_DESCRIPTORS + 1);
 	unmap(&f, &t, list, len);
-	check_field(&t, 0x26, 0, 2, -1);
+	fx_check_field(&t, 0x26, 0, 2, -1);
 	scsi_task_fini(&t);
 	len = unmap_list(list, (const uint64_t (*)[2])d,
 	    MINISAN_MAX_UNMAP_DESCRIPTORS);
 	unmap(&f, &t, list, len);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	CHECK(file_is(&f, 0, MIB, 0xaa));
 	fx_close(&f);
@@ -535,7 +407,7 @@ TEST(unmap_parameter_checks)
 	len = unmap_list(list, (const uint64_t[][2]){ { 0, 0x10000 },
 	    { 0x10000, 0x10001 } }, 2);
 	unmap(&f, &t, list, len);
-	check_field(&t, 0x26, 0, 8 + 16 + 8, -1);
+	fx_check_field(&t, 0x26, 0, 8 + 16 + 8, -1);
 	scsi_task_fini(&t);
 	fx_close(&f);
 	free(d);
@@ -553,14 +425,14 @@ TEST(unmap_needs_thin_writable_lun)
 	fx_open(&f, MIB, 0xaa, 512, -1, 0);
 	clear_ua(&f);
 	unmap(&f, &t, list, len);
-	check_sense(&t, 0x05, 0x20, 0x00);
+	fx_check_sense(&t, 0x05, 0x20, 0x00);
 	scsi_task_fini(&t);
 	fx_close(&f);
 	/* Write protected. */
 	fx_open(&f, MIB, 0xaa, 512, 0, 1);
 	clear_ua(&f);
 	unmap(&f, &t, list, len);
-	check_sense(&t, 0x07, 0x27, 0x00);
+	fx_check_sense(&t, 0x07, 0x27, 0x00);
 	scsi_task_fini(&t);
 	CHECK(file_is(&f, 0, 4096, 0xaa));
 	fx_close(&f);
@@ -575,11 +447,11 @@ write_same(struct fx *f, struct scsi_task *t, int ws16, uint8_t flags,
 	cdb[0] = ws16 ? 0x93 : 0x41;
 	cdb[1] = flags;
 	if (ws16) {
-		put64(&cdb[2], lba);
-		put32(&cdb[10], n);
+		fx_put_be(&cdb[2], lba, 8);
+		fx_put_be(&cdb[10], n, 4);
 	} else {
-		put32(&cdb[2], (uint32_t)lba);
-		put16(&cdb[7], n);
+		fx_put_be(&cdb[2], (uint32_t)lba, 4);
+		fx_put_be(&cdb[7], n, 2);
 	}
 	run(f, t, cdb, ws16 ? 16 : 10, out_len, block, out_len);
 }
@@ -595,7 +467,7 @@ TEST(write_same_writes_and_unmaps)
 	for (int i = 0; i < 512; i++)
 		block[i] = (uint8_t)(i * 7 + 1);
 	write_same(&f, &t, 0, 0, 3, 5, block, 512);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 512);
 	scsi_task_fini(&t);
 	for (int b = 3; b < 8; b++) {
@@ -610,14 +482,14 @@ TEST(write_same_writes_and_unmaps)
 	/* WRITE SAME (16), 0 blocks: through the last block. */
 	memset(block, 0x3c, sizeof(block));
 	write_same(&f, &t, 1, 0, 2000, 0, block, 512);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	CHECK(file_is(&f, 2000 * 512, 48 * 512, 0x3c));
 	CHECK(file_is(&f, 1999 * 512, 512, 0xaa));
 
 	/* NDOB: zeros, no Data-Out, written (mapped) without UNMAP. */
 	write_same(&f, &t, 1, 0x01, 16, 16, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 0);
 	scsi_task_fini(&t);
 	CHECK(file_is(&f, 16 * 512, 16 * 512, 0));
@@ -626,11 +498,11 @@ TEST(write_same_writes_and_unmaps)
 	/* UNMAP deallocates whatever the data says (SBC-3), reading back
 	 * as zeros (LBPRZ). */
 	write_same(&f, &t, 0, 0x08, 64, 32, block, 512);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	CHECK(file_hole(&f, 64 * 512, 32 * 512));
 	write_same(&f, &t, 1, 0x09, 128, 8, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	CHECK(file_hole(&f, 128 * 512, 8 * 512));
 	CHECK(file_is(&f, 127 * 512, 512, 0xaa));
@@ -649,49 +521,49 @@ TEST(write_same_limits_and_fields)
 	clear_ua(&f);
 	/* MAXIMUM WRITE SAME LENGTH is 4000h blocks. */
 	write_same(&f, &t, 0, 0, 0, 0x4000, block, 512);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	CHECK(file_is(&f, 0, 8 * MIB, 0x11));
 	CHECK(file_is(&f, 8 * MIB, 4096, 0xaa));
 	write_same(&f, &t, 1, 0, 0, 0x4001, block, 512);
-	check_field(&t, 0x24, 1, 10, -1);
+	fx_check_field(&t, 0x24, 1, 10, -1);
 	scsi_task_fini(&t);
 	/* 0 blocks from LBA 0 would be all 8000h of them. */
 	write_same(&f, &t, 0, 0, 0, 0, block, 512);
-	check_field(&t, 0x24, 1, 7, -1);
+	fx_check_field(&t, 0x24, 1, 7, -1);
 	scsi_task_fini(&t);
 	/* Out of range, 0 blocks included, before the length limit. */
 	write_same(&f, &t, 1, 0, 0x8000, 0, block, 512);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	write_same(&f, &t, 1, 0, 0x7fff, 2, block, 512);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	write_same(&f, &t, 1, 0, UINT64_MAX, 1, block, 512);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	/* WRPROTECT, ANCHOR (with and without UNMAP), PBDATA, LBDATA. */
 	write_same(&f, &t, 0, 0x20, 0, 1, block, 512);
-	check_field(&t, 0x24, 1, 1, 7);
+	fx_check_field(&t, 0x24, 1, 1, 7);
 	scsi_task_fini(&t);
 	write_same(&f, &t, 1, 0x10, 0, 1, block, 512);
-	check_field(&t, 0x24, 1, 1, 4);
+	fx_check_field(&t, 0x24, 1, 1, 4);
 	scsi_task_fini(&t);
 	write_same(&f, &t, 0, 0x18, 0, 1, block, 512);
-	check_field(&t, 0x24, 1, 1, 4);
+	fx_check_field(&t, 0x24, 1, 1, 4);
 	scsi_task_fini(&t);
 	write_same(&f, &t, 0, 0x04, 0, 1, block, 512);
-	check_field(&t, 0x24, 1, 1, 2);
+	fx_check_field(&t, 0x24, 1, 1, 2);
 	scsi_task_fini(&t);
 	write_same(&f, &t, 1, 0x02, 0, 1, block, 512);
-	check_field(&t, 0x24, 1, 1, 1);
+	fx_check_field(&t, 0x24, 1, 1, 1);
 	scsi_task_fini(&t);
 	/* Data-Out other than one block (libiscsi InvalidDataOutSize). */
 	write_same(&f, &t, 0, 0x08, 0, 1, block, 256);
-	check_sense(&t, 0x05, 0x0e, 0x03);
+	fx_check_sense(&t, 0x05, 0x0e, 0x03);
 	scsi_task_fini(&t);
 	write_same(&f, &t, 1, 0x08, 0, 1, block, 1024);
-	check_sense(&t, 0x05, 0x0e, 0x03);
+	fx_check_sense(&t, 0x05, 0x0e, 0x03);
 	scsi_task_fini(&t);
 	CHECK(file_is(&f, 0, 4096, 0x11));
 	fx_close(&f);
@@ -700,16 +572,16 @@ TEST(write_same_limits_and_fields)
 	fx_open(&f, MIB, 0xaa, 512, -1, 0);
 	clear_ua(&f);
 	write_same(&f, &t, 0, 0x08, 0, 1, block, 512);
-	check_field(&t, 0x24, 1, 1, 3);
+	fx_check_field(&t, 0x24, 1, 1, 3);
 	scsi_task_fini(&t);
 	write_same(&f, &t, 0, 0, 0, 1, block, 512);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	fx_close(&f);
 	fx_open(&f, MIB, 0xaa, 512, 0, 1);
 	clear_ua(&f);
 	write_same(&f, &t, 1, 0, 0, 1, block, 512);
-	check_sense(&t, 0x07, 0x27, 0x00);
+	fx_check_sense(&t, 0x07, 0x27, 0x00);
 	scsi_task_fini(&t);
 	CHECK(file_is(&f, 0, 512, 0xaa));
 	fx_close(&f);
@@ -721,8 +593,8 @@ get_lba_status(struct fx *f, struct scsi_task *t, uint64_t lba,
 {
 	uint8_t cdb[16] = { 0x9e, 0x12 };
 
-	put64(&cdb[2], lba);
-	put32(&cdb[10], alloc);
+	fx_put_be(&cdb[2], lba, 8);
+	fx_put_be(&cdb[10], alloc, 4);
 	run(f, t, cdb, 16, alloc, NULL, 0);
 }
 
@@ -734,8 +606,8 @@ check_lbas(const struct scsi_task *t, uint32_t i, uint64_t lba, uint32_t n,
 	const uint8_t *d = t->data_in + 8 + 16 * i;
 
 	REQUIRE(t->data_in_len >= 8 + 16 * (i + 1));
-	CHECK_EQ_INT(get64(d), lba);
-	CHECK_EQ_INT(get32(d + 8), n);
+	CHECK_EQ_INT(fx_get_be(d, 8), lba);
+	CHECK_EQ_INT(fx_get_be(d + 8, 4), n);
 	CHECK_EQ_INT(d[12], status);
 	CHECK_EQ_INT(d[13] | d[14] | d[15], 0);
 }
@@ -751,9 +623,9 @@ TEST(get_lba_status_reports_holes)
 	fx_open(&f, MIB, 0x77, 512, 0, 0);
 	clear_ua(&f);
 	get_lba_status(&f, &t, 0, 64);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, 24);
-	CHECK_EQ_INT(get32(t.data_in), 20);
+	CHECK_EQ_INT(fx_get_be(t.data_in, 4), 20);
 	check_lbas(&t, 0, 0, 2048, 0);
 	scsi_task_fini(&t);
 
@@ -762,16 +634,16 @@ TEST(get_lba_status_reports_holes)
 	len = unmap_list(list, (const uint64_t[][2]){ { 16, 16 },
 	    { 1024, 1024 } }, 2);
 	unmap(&f, &t, list, len);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 	len = unmap_list(list, (const uint64_t[][2]){ { 42, 2 } }, 1);
 	unmap(&f, &t, list, len);
-	check_good(&t);
+	fx_check_good(&t);
 	scsi_task_fini(&t);
 
 	get_lba_status(&f, &t, 0, 8 + 16 * 8);
-	check_good(&t);
-	CHECK_EQ_INT(get32(t.data_in), 4 + 16 * 4);
+	fx_check_good(&t);
+	CHECK_EQ_INT(fx_get_be(t.data_in, 4), 4 + 16 * 4);
 	CHECK_EQ_INT(t.data_in_len, 8 + 16 * 4);
 	check_lbas(&t, 0, 0, 16, 0);
 	check_lbas(&t, 1, 16, 16, 1);
@@ -780,29 +652,29 @@ TEST(get_lba_status_reports_holes)
 	scsi_task_fini(&t);
 	/* From inside an extent: the first descriptor starts there. */
 	get_lba_status(&f, &t, 20, 8 + 16 * 2);
-	check_good(&t);
-	CHECK_EQ_INT(get32(t.data_in), 4 + 16 * 2);
+	fx_check_good(&t);
+	CHECK_EQ_INT(fx_get_be(t.data_in, 4), 4 + 16 * 2);
 	check_lbas(&t, 0, 20, 12, 1);
 	check_lbas(&t, 1, 32, 992, 0);
 	scsi_task_fini(&t);
 	/* An allocation length below one descriptor: truncated, but the
 	 * PARAMETER DATA LENGTH still tells of one. */
 	get_lba_status(&f, &t, 2047, 12);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 12);
 	CHECK_EQ_INT(t.data_in_len, 12);
-	CHECK_EQ_INT(get32(t.data_in), 20);
+	CHECK_EQ_INT(fx_get_be(t.data_in, 4), 20);
 	scsi_task_fini(&t);
 	/* The last LBA, and beyond it. */
 	get_lba_status(&f, &t, 2047, 24);
-	check_good(&t);
+	fx_check_good(&t);
 	check_lbas(&t, 0, 2047, 1, 1);
 	scsi_task_fini(&t);
 	get_lba_status(&f, &t, 2048, 24);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	get_lba_status(&f, &t, UINT64_MAX, 24);
-	check_sense(&t, 0x05, 0x21, 0x00);
+	fx_check_sense(&t, 0x05, 0x21, 0x00);
 	scsi_task_fini(&t);
 	fx_close(&f);
 
@@ -810,8 +682,8 @@ TEST(get_lba_status_reports_holes)
 	fx_open(&f, MIB, 0, 4096, -1, 0);
 	clear_ua(&f);
 	get_lba_status(&f, &t, 10, 64);
-	check_good(&t);
-	CHECK_EQ_INT(get32(t.data_in), 20);
+	fx_check_good(&t);
+	CHECK_EQ_INT(fx_get_be(t.data_in, 4), 20);
 	check_lbas(&t, 0, 10, 246, 0);
 	scsi_task_fini(&t);
 	fx_close(&f);
@@ -824,8 +696,8 @@ rsoc(struct fx *f, struct scsi_task *t, uint8_t options, uint8_t op,
 {
 	uint8_t cdb[12] = { 0xa3, 0x0c, options, op };
 
-	put16(&cdb[4], sa);
-	put32(&cdb[6], alloc);
+	fx_put_be(&cdb[4], sa, 2);
+	fx_put_be(&cdb[6], alloc, 4);
 	run(f, t, cdb, 12, alloc, NULL, 0);
 }
 
@@ -833,7 +705,7 @@ rsoc(struct fx *f, struct scsi_task *t, uint8_t options, uint8_t op,
 static const uint8_t *
 rsoc_find(const struct scsi_task *t, uint32_t each, uint8_t op, uint16_t sa)
 {
-	uint32_t total = get32(t->data_in);
+	uint32_t total = (uint32_t)fx_get_be(t->data_in, 4);
 
 	for (uint32_t off = 4; off + each <= 4 + total; off += each) {
 		const uint8_t *d = t->data_in + off;
@@ -858,10 +730,10 @@ TEST(rsoc_all_commands)
 	fx_open(&f, MIB, 0, 512, 0, 0);
 	clear_ua(&f);
 	rsoc(&f, &t, 0, 0, 0, 65535);
-	check_good(&t);
+	fx_check_good(&t);
 	REQUIRE(t.data_in_len >= 4);
-	CHECK_EQ_INT(get32(t.data_in) % 8, 0);
-	CHECK_EQ_INT(t.data_in_len, 4 + get32(t.data_in));
+	CHECK_EQ_INT((uint32_t)fx_get_be(t.data_in, 4) % 8, 0);
+	CHECK_EQ_INT(t.data_in_len, 4 + (uint32_t)fx_get_be(t.data_in, 4));
 	/* One descriptor per command of the opcode table (service actions
 	 * each), with CDB LENGTH equal to its usage data. */
 	for (unsigned op = 0; op < 256; op++) {
@@ -888,7 +760,7 @@ TEST(rsoc_all_commands)
 			nthin += (e->flags & CMD_THIN) != 0;
 		}
 	}
-	CHECK_EQ_INT(get32(t.data_in), 8 * n);
+	CHECK_EQ_INT(fx_get_be(t.data_in, 4), 8 * n);
 	CHECK_EQ_MEM(rsoc_find(&t, 8, 0x28, 0), read10, 8);
 	CHECK_EQ_MEM(rsoc_find(&t, 8, 0x9e, 0x12), glbas, 8);
 	CHECK_EQ_MEM(rsoc_find(&t, 8, 0xa3, 0x0c), rsoc_d, 8);
@@ -897,8 +769,8 @@ TEST(rsoc_all_commands)
 
 	/* RCTD: each descriptor has CTDP and a timeouts descriptor. */
 	rsoc(&f, &t, 0x80, 0, 0, 65535);
-	check_good(&t);
-	CHECK_EQ_INT(get32(t.data_in), 20 * n);
+	fx_check_good(&t);
+	CHECK_EQ_INT(fx_get_be(t.data_in, 4), 20 * n);
 	d = rsoc_find(&t, 20, 0x28, 0);
 	REQUIRE(d != NULL);
 	CHECK_EQ_INT(d[5], 0x02);
@@ -910,10 +782,10 @@ TEST(rsoc_all_commands)
 
 	/* Truncated by the allocation length. */
 	rsoc(&f, &t, 0, 0, 0, 10);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 10);
 	CHECK_EQ_INT(t.data_in_len, 10);
-	CHECK_EQ_INT(get32(t.data_in), 8 * n);
+	CHECK_EQ_INT(fx_get_be(t.data_in, 4), 8 * n);
 	scsi_task_fini(&t);
 	fx_close(&f);
 
@@ -923,13 +795,13 @@ TEST(rsoc_all_commands)
 	fx_open(&f, MIB, 0, 512, -1, 0);
 	clear_ua(&f);
 	rsoc(&f, &t, 0, 0, 0, 65535);
-	check_good(&t);
-	CHECK_EQ_INT(get32(t.data_in), 8 * (n - nthin));
+	fx_check_good(&t);
+	CHECK_EQ_INT(fx_get_be(t.data_in, 4), 8 * (n - nthin));
 	CHECK(rsoc_find(&t, 8, 0x42, 0) == NULL);
 	CHECK(rsoc_find(&t, 8, 0x41, 0) != NULL);
 	scsi_task_fini(&t);
 	rsoc(&f, &t, 1, 0x42, 0, 64);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, 4);
 	CHECK_EQ_INT(t.data_in[1], 0x01);
 	scsi_task_fini(&t);
@@ -955,62 +827,62 @@ TEST(rsoc_one_command)
 	fx_open(&f, MIB, 0, 512, 0, 0);
 	clear_ua(&f);
 	rsoc(&f, &t, 1, 0x28, 0, 64);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, sizeof(read10));
 	CHECK_EQ_MEM(t.data_in, read10, sizeof(read10));
 	scsi_task_fini(&t);
 	rsoc(&f, &t, 1, 0x93, 0, 64);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, sizeof(ws16));
 	CHECK_EQ_MEM(t.data_in, ws16, sizeof(ws16));
 	scsi_task_fini(&t);
 	rsoc(&f, &t, 1, 0x42, 0, 64);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, sizeof(unmap_u));
 	CHECK_EQ_MEM(t.data_in, unmap_u, sizeof(unmap_u));
 	scsi_task_fini(&t);
 	/* 010b with RCTD: usage data then the timeouts descriptor. */
 	rsoc(&f, &t, 0x82, 0x9e, 0x12, 64);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, sizeof(glbas));
 	CHECK_EQ_MEM(t.data_in, glbas, sizeof(glbas));
 	scsi_task_fini(&t);
 	/* 011b takes an opcode with or without service actions. */
 	rsoc(&f, &t, 3, 0x28, 0x1234, 64);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_MEM(t.data_in, read10, sizeof(read10));
 	scsi_task_fini(&t);
 	rsoc(&f, &t, 3, 0xa3, 0x0d, 64);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in[1], 0x03);
 	CHECK_EQ_INT(t.data_in[4], 0xa3);
 	CHECK_EQ_INT(t.data_in[5], 0x0d);
 	scsi_task_fini(&t);
 	/* Not supported: an unknown opcode, an unknown service action. */
 	rsoc(&f, &t, 1, 0x04, 0, 64);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, 4);
 	CHECK_EQ_MEM(t.data_in, none, 4);
 	scsi_task_fini(&t);
 	rsoc(&f, &t, 2, 0x9e, 0x11, 64);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_MEM(t.data_in, none, 4);
 	scsi_task_fini(&t);
 	rsoc(&f, &t, 2, 0x9e, 0x110, 64);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_MEM(t.data_in, none, 4);
 	scsi_task_fini(&t);
 	/* 001b on an opcode with service actions, 010b on one without. */
 	rsoc(&f, &t, 1, 0x9e, 0x10, 64);
-	check_field(&t, 0x24, 1, 3, -1);
+	fx_check_field(&t, 0x24, 1, 3, -1);
 	scsi_task_fini(&t);
 	rsoc(&f, &t, 2, 0x28, 0, 64);
-	check_field(&t, 0x24, 1, 3, -1);
+	fx_check_field(&t, 0x24, 1, 3, -1);
 	scsi_task_fini(&t);
 	/* Reporting options 100b-111b. */
 	for (uint8_t o = 4; o < 8; o++) {
 		rsoc(&f, &t, o, 0x28, 0, 64);
-		check_field(&t, 0x24, 1, 2, 2);
+		fx_check_field(&t, 0x24, 1, 2, 2);
 		scsi_task_fini(&t);
 	}
 	fx_close(&f);
@@ -1027,19 +899,19 @@ TEST(report_supported_tmfs)
 	fx_open(&f, MIB, 0, 512, 0, 0);
 	clear_ua(&f);
 	run(&f, &t, cdb, 12, 64, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, 4);
 	CHECK_EQ_MEM(t.data_in, basic, 4);
 	scsi_task_fini(&t);
 	cdb[2] = 0x80; /* REPD */
 	run(&f, &t, cdb, 12, 64, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, 16);
 	CHECK_EQ_MEM(t.data_in, ext, 16);
 	scsi_task_fini(&t);
 	cdb[9] = 2;
 	run(&f, &t, cdb, 12, 2, NULL, 0);
-	check_good(&t);
+	fx_check_good(&t);
 	CHECK_EQ_INT(t.xfer_len, 2);
 	CHECK_EQ_INT(t.data_in[0], 0xda);
 	scsi_task_fini(&t);
@@ -1047,7 +919,7 @@ TEST(report_supported_tmfs)
 	 * ACTION field. */
 	cdb[1] = 0x1f;
 	run(&f, &t, cdb, 12, 64, NULL, 0);
-	check_field(&t, 0x24, 1, 1, 4);
+	fx_check_field(&t, 0x24, 1, 1, 4);
 	scsi_task_fini(&t);
 	fx_close(&f);
 }

@@ -53,9 +53,7 @@ TEST(overwrite_patterns)
 	struct fx f;
 	uint16_t pll;
 
-	fx_open(&f, 0);
-	fx_add_lun(&f, 3 * FX_MIB + 5 * BS, BS, 0);
-	fx_clear_ua(&f, &f.a, 0);
+	fx_open_lun(&f, 0, 3 * FX_MIB + 5 * BS, BS);
 	/* a 3-byte pattern repeats from the start of every block */
 	pat[0] = 0x11;
 	pat[1] = 0x22;
@@ -187,9 +185,7 @@ TEST(block_erase)
 	struct stat st;
 	struct fx f;
 
-	fx_open(&f, 0);
-	fx_add_lun(&f, FX_MIB, BS, 0);
-	fx_clear_ua(&f, &f.a, 0);
+	fx_open_lun(&f, 0, FX_MIB, BS);
 	memset(buf, 'a', sizeof(buf));
 	for (off_t off = 0; off < (off_t)FX_MIB; off += sizeof(buf))
 		fx_pwrite(&f, 0, buf, sizeof(buf), off);
@@ -222,20 +218,35 @@ tur_not_ready(struct fx *f, const struct scsi_nexus *nx)
 	scsi_task_fini(&t);
 }
 
+/* Sends TEST UNIT READY until GOOD (at most 200 times), letting the
+ * engine run the operation in between: the operation has ended. */
+static void
+wait_ready(struct fx *f)
+{
+	const uint8_t tur[6] = { 0 };
+	struct scsi_task t;
+
+	for (int i = 0; i < 200; i++) {
+		fx_run(f, &t, 0, tur, 6, 0, NULL, 0);
+		scsi_task_fini(&t);
+		if (t.status == SCSI_STATUS_GOOD)
+			break;
+		fx_drain(f);
+	}
+	fx_check_good(&t);
+}
+
 /* IMMED: GOOD at once; the operation goes on, NOT READY, SANITIZE IN
  * PROGRESS for everything but INQUIRY, REPORT LUNS and REQUEST SENSE. */
 TEST(immed_operation_outlives_command)
 {
 	const uint8_t inq[6] = { 0x12, 0, 0, 0, 36, 0 };
-	const uint8_t tur[6] = { 0 };
 	uint8_t cdb[16], p[8], pat[4] = { 9, 8, 7, 6 };
 	struct scsi_task t, ts;
 	struct fx f;
 	uint16_t pll;
 
-	fx_open(&f, 2);
-	fx_add_lun(&f, 8 * FX_MIB, BS, 0);
-	fx_clear_ua(&f, &f.a, 0);
+	fx_open_lun(&f, 2, 8 * FX_MIB, BS);
 	fx_clear_ua(&f, &f.b, 0);
 	pll = ovw_params(p, 0x01, pat, 4);
 	cdb_sanitize(cdb, 0x80 | 0x01, pll);
@@ -258,14 +269,7 @@ TEST(immed_operation_outlives_command)
 	fx_check_sense(&t, 0x02, 0x04, 0x1b);
 	scsi_task_fini(&t);
 	/* run the operation to its end: then the unit is ready */
-	for (int i = 0; i < 200; i++) {
-		fx_run(&f, &t, 0, tur, 6, 0, NULL, 0);
-		scsi_task_fini(&t);
-		if (t.status == SCSI_STATUS_GOOD)
-			break;
-		fx_drain(&f);
-	}
-	fx_check_good(&t);
+	wait_ready(&f);
 	fx_close(&f);
 }
 
@@ -273,15 +277,12 @@ TEST(immed_operation_outlives_command)
  * ABORTED, the operation does not. */
 TEST(abort_leaves_operation_running)
 {
-	const uint8_t tur[6] = { 0 };
 	uint8_t cdb[10], p[8], pat[4] = { 1, 1, 1, 1 }, blk[BS];
-	struct scsi_task t, ts;
+	struct scsi_task ts;
 	struct fx f;
 	uint16_t pll;
 
-	fx_open(&f, 2);
-	fx_add_lun(&f, 8 * FX_MIB, BS, 0);
-	fx_clear_ua(&f, &f.a, 0);
+	fx_open_lun(&f, 2, 8 * FX_MIB, BS);
 	pll = ovw_params(p, 0x01, pat, 4);
 	cdb_sanitize(cdb, 0x01, pll);
 	fx_ndone = 0;
@@ -292,14 +293,7 @@ TEST(abort_leaves_operation_running)
 	CHECK_EQ_INT(ts.status, SCSI_STATUS_TASK_ABORTED);
 	scsi_task_fini(&ts);
 	tur_not_ready(&f, &f.a);
-	for (int i = 0; i < 200; i++) {
-		fx_run(&f, &t, 0, tur, 6, 0, NULL, 0);
-		scsi_task_fini(&t);
-		if (t.status == SCSI_STATUS_GOOD)
-			break;
-		fx_drain(&f);
-	}
-	fx_check_good(&t);
+	wait_ready(&f);
 	memset(blk, 1, sizeof(blk));
 	check_all(&f, 0, 8 * FX_MIB, blk);
 	fx_close(&f);
@@ -311,9 +305,7 @@ TEST(prefetch)
 	struct scsi_task t;
 	struct fx f;
 
-	fx_open(&f, 0);
-	fx_add_lun(&f, FX_MIB, BS, 0);
-	fx_clear_ua(&f, &f.a, 0);
+	fx_open_lun(&f, 0, FX_MIB, BS);
 	/* PRE-FETCH (10): GOOD (not CONDITION MET), with and without IMMED,
 	 * 0 blocks meaning to the end */
 	memset(c10, 0, sizeof(c10));
@@ -360,9 +352,7 @@ TEST(read_defect_data)
 	struct scsi_task t;
 	struct fx f;
 
-	fx_open(&f, 0);
-	fx_add_lun(&f, FX_MIB, BS, 0);
-	fx_clear_ua(&f, &f.a, 0);
+	fx_open_lun(&f, 0, FX_MIB, BS);
 	fx_run(&f, &t, 0, c10, 10, 32, NULL, 0);
 	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, 4);
@@ -405,9 +395,7 @@ TEST(report_target_port_groups)
 	struct scsi_task t;
 	struct fx f;
 
-	fx_open(&f, 0);
-	fx_add_lun(&f, FX_MIB, BS, 0);
-	fx_clear_ua(&f, &f.a, 0);
+	fx_open_lun(&f, 0, FX_MIB, BS);
 	fx_run(&f, &t, 0, cdb, 12, 256, NULL, 0);
 	fx_check_good(&t);
 	CHECK_EQ_INT(t.data_in_len, sizeof(lenonly));
