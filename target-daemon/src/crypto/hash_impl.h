@@ -16,6 +16,40 @@
 /* FIPS 202 6.1: SHA3-256 rate r = 1600 - 2 * 256 bits = 136 bytes. */
 #define SHA3_256_RATE 136
 
+/* Merkle-Damgard block size of MD5, SHA-1 and SHA-256 (RFC 1321 3.4,
+ * FIPS 180-4 5.2.1), and where the 64-bit bit length goes in the last one. */
+#define MD_BLOCK_LEN 64
+#define MD_LENGTH_OFFSET (MD_BLOCK_LEN - 8)
+
+/* Folds one MD_BLOCK_LEN-byte block at blk into the chaining value h. */
+typedef void md_compress_fn(uint32_t *h, const uint8_t *blk);
+
+/* Byte order of the final 64-bit message bit length: little-endian for MD5
+ * (RFC 1321 3.2), big-endian for SHA-1/SHA-256 (FIPS 180-4 5.1.1). */
+enum md_length_order { MD_LENGTH_BE, MD_LENGTH_LE };
+
+/* Borrowed view of the fields md5_state, sha1_state and sha256_state share
+ * (hash.h): chaining value, total length in bytes, and the partial block
+ * with its fill (invariant: *buf_len < MD_BLOCK_LEN). Built on the stack
+ * with MD_STATE(s); valid as long as *s is. */
+struct md_state {
+	uint32_t *h;
+	uint64_t *total;
+	uint8_t *buf;
+	size_t *buf_len;
+};
+
+#define MD_STATE(s) { (s)->h, &(s)->total, (s)->buf, &(s)->buf_len }
+
+/* Feeds len bytes at p (may be NULL if len is 0): buffers them into
+ * MD_BLOCK_LEN-byte blocks and calls compress on each full one. */
+void md_update(const struct md_state *m, const uint8_t *p, size_t len,
+    md_compress_fn *compress);
+/* Appends the padding (0x80, zeros, 64-bit bit length in order) and
+ * compresses the last block(s); the digest is then in m->h. */
+void md_final(const struct md_state *m, enum md_length_order order,
+    md_compress_fn *compress);
+
 void md5_init(struct md5_state *s);
 void md5_update(struct md5_state *s, const uint8_t *p, size_t len);
 void md5_final(struct md5_state *s, uint8_t out[MD5_LEN]);

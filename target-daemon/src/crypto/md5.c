@@ -5,7 +5,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 /* RFC 1321 3.4: T[i] = floor(2^32 * abs(sin(i + 1))). */
 static const uint32_t md5_t[64] = {
@@ -85,44 +84,18 @@ md5_init(struct md5_state *s)
 void
 md5_update(struct md5_state *s, const uint8_t *p, size_t len)
 {
-	s->total += len;
-	if (s->buf_len > 0) {
-		size_t n = sizeof(s->buf) - s->buf_len;
+	struct md_state m = MD_STATE(s);
 
-		if (n > len)
-			n = len;
-		memcpy(s->buf + s->buf_len, p, n);
-		s->buf_len += n;
-		p += n;
-		len -= n;
-		if (s->buf_len < sizeof(s->buf))
-			return;
-		md5_block(s->h, s->buf);
-		s->buf_len = 0;
-	}
-	for (; len >= sizeof(s->buf); p += 64, len -= 64)
-		md5_block(s->h, p);
-	if (len > 0)
-		memcpy(s->buf, p, len);
-	s->buf_len = len;
+	md_update(&m, p, len, md5_block);
 }
 
 void
 md5_final(struct md5_state *s, uint8_t out[MD5_LEN])
 {
-	uint64_t bits = s->total << 3;
+	struct md_state m = MD_STATE(s);
 
-	/* RFC 1321 3.1-3.2: 0x80, zeros to 56 mod 64, bit length LE64. */
-	s->buf[s->buf_len++] = 0x80;
-	if (s->buf_len > 56) {
-		memset(s->buf + s->buf_len, 0, sizeof(s->buf) - s->buf_len);
-		md5_block(s->h, s->buf);
-		s->buf_len = 0;
-	}
-	memset(s->buf + s->buf_len, 0, 56 - s->buf_len);
-	hash_put_le32(s->buf + 56, (uint32_t)bits);
-	hash_put_le32(s->buf + 60, (uint32_t)(bits >> 32));
-	md5_block(s->h, s->buf);
+	/* RFC 1321 3.1-3.2: bit length LE64 */
+	md_final(&m, MD_LENGTH_LE, md5_block);
 	for (int i = 0; i < 4; i++)
 		hash_put_le32(out + 4 * i, s->h[i]);
 }

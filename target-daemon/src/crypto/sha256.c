@@ -80,44 +80,18 @@ sha256_init(struct sha256_state *s)
 void
 sha256_update(struct sha256_state *s, const uint8_t *p, size_t len)
 {
-	s->total += len;
-	if (s->buf_len > 0) {
-		size_t n = sizeof(s->buf) - s->buf_len;
+	struct md_state m = MD_STATE(s);
 
-		if (n > len)
-			n = len;
-		memcpy(s->buf + s->buf_len, p, n);
-		s->buf_len += n;
-		p += n;
-		len -= n;
-		if (s->buf_len < sizeof(s->buf))
-			return;
-		sha256_block(s->h, s->buf);
-		s->buf_len = 0;
-	}
-	for (; len >= sizeof(s->buf); p += 64, len -= 64)
-		sha256_block(s->h, p);
-	if (len > 0)
-		memcpy(s->buf, p, len);
-	s->buf_len = len;
+	md_update(&m, p, len, sha256_block);
 }
 
 void
 sha256_final(struct sha256_state *s, uint8_t out[SHA256_LEN])
 {
-	uint64_t bits = s->total << 3;
+	struct md_state m = MD_STATE(s);
 
-	/* FIPS 180-4 5.1.1: 0x80, zeros to 56 mod 64, bit length BE64. */
-	s->buf[s->buf_len++] = 0x80;
-	if (s->buf_len > 56) {
-		memset(s->buf + s->buf_len, 0, sizeof(s->buf) - s->buf_len);
-		sha256_block(s->h, s->buf);
-		s->buf_len = 0;
-	}
-	memset(s->buf + s->buf_len, 0, 56 - s->buf_len);
-	hash_put_be32(s->buf + 56, (uint32_t)(bits >> 32));
-	hash_put_be32(s->buf + 60, (uint32_t)bits);
-	sha256_block(s->h, s->buf);
+	/* FIPS 180-4 5.1.1: bit length BE64 */
+	md_final(&m, MD_LENGTH_BE, sha256_block);
 	for (int i = 0; i < 8; i++)
 		hash_put_be32(out + 4 * i, s->h[i]);
 }
