@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "core/net.h"
 #include "limits_minisan.h"
 #include "scsi/scsi.h"
 #include "util/log.h"
@@ -170,18 +171,28 @@ target_clear_allow(struct iscsi_target *t)
 	free(t->allow);
 	t->allow = NULL;
 	t->nallow = 0;
+	free(t->nets);
+	t->nets = NULL;
+	t->nnets = 0;
 }
 
 static void
 target_set_allow(struct iscsi_target *t, const struct conf_target *ct)
 {
 	target_clear_allow(t);
-	if (ct->nallow == 0)
-		return;
-	t->allow = xcalloc(ct->nallow, sizeof(*t->allow));
-	for (size_t i = 0; i < ct->nallow; i++)
-		t->allow[i] = xstrdup(ct->allow[i]);
-	t->nallow = ct->nallow;
+	if (ct->nallow > 0) {
+		t->allow = xcalloc(ct->nallow, sizeof(*t->allow));
+		for (size_t i = 0; i < ct->nallow; i++)
+			t->allow[i] = xstrdup(ct->allow[i]);
+		t->nallow = ct->nallow;
+	}
+	if (ct->nnets > 0) {
+		t->nets = xcalloc(ct->nnets, sizeof(*t->nets));
+		/* conf_parse / quick mode validated every entry */
+		for (size_t i = 0; i < ct->nnets; i++)
+			if (net_cidr_parse(ct->nets[i], &t->nets[t->nnets]) == 0)
+				t->nnets++;
+	}
 }
 
 static bool

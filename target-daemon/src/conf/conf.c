@@ -111,6 +111,9 @@ conf_free(struct conf *c)
 		for (size_t j = 0; j < t->nallow; j++)
 			free(t->allow[j]);
 		free(t->allow);
+		for (size_t j = 0; j < t->nnets; j++)
+			free(t->nets[j]);
+		free(t->nets);
 		free(t->chap_user);
 		free(t->chap_secret);
 		free(t->mutual_user);
@@ -260,6 +263,16 @@ conf_add_allow(struct conf_target *t, const char *initiator)
 		return -ENOSPC;
 	t->allow = xrealloc(t->allow, (t->nallow + 1) * sizeof(*t->allow));
 	t->allow[t->nallow++] = xstrdup(initiator);
+	return 0;
+}
+
+int
+conf_add_network(struct conf_target *t, const char *cidr)
+{
+	if (t->nnets >= MINISAN_MAX_ACL_ENTRIES)
+		return -ENOSPC;
+	t->nets = xrealloc(t->nets, (t->nnets + 1) * sizeof(*t->nets));
+	t->nets[t->nnets++] = xstrdup(cidr);
 	return 0;
 }
 

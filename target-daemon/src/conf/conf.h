@@ -31,6 +31,9 @@ struct conf_target {
 	/* Initiator names allowed to log in; none: everyone may. */
 	char **allow;
 	size_t nallow;
+	/* Source networks ("ADDR/PREFIX") logins may come from; none: any. */
+	char **nets;
+	size_t nnets;
 	struct conf_lun *luns;
 	size_t nluns;
 	int line;
@@ -87,6 +90,9 @@ struct conf_target *conf_add_target(struct conf *c, const char *name,
 /* Adds an allowed initiator name (validated by the caller). Returns 0, or
  * -ENOSPC past MINISAN_MAX_ACL_ENTRIES, -EEXIST for a repeated name. */
 int conf_add_allow(struct conf_target *t, const char *initiator);
+/* Adds an allowed source network (validated by the caller). Returns 0 or
+ * -ENOSPC past MINISAN_MAX_ACL_ENTRIES. */
+int conf_add_network(struct conf_target *t, const char *cidr);
 struct conf_lun *conf_add_lun(struct conf_target *t, uint32_t id,
     const char *path, int line);
 

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/net.h"
+
 #include "limits_minisan.h"
 #include "util/xalloc.h"
 
@@ -60,6 +62,7 @@ static int d_target(struct parser *ps, struct block *b, int line);
 static int d_lun(struct parser *ps, struct block *b, int line);
 static int d_allow(struct parser *ps, struct block *b, int line);
 static int d_chap(struct parser *ps, struct block *b, int line);
+static int d_network(struct parser *ps, struct block *b, int line);
 static int d_mutual_chap(struct parser *ps, struct block *b, int line);
 static int d_disc_chap(struct parser *ps, struct block *b, int line);
 static int d_disc_mutual_chap(struct parser *ps, struct block *b, int line);
@@ -98,6 +101,7 @@ static const struct directive directives[] = {
 	    NULL },
 	{ "lun", SCOPE_TARGET, D_CUSTOM, 0, 0, 0, 1, d_lun },
 	{ "allow-initiator", SCOPE_TARGET, D_CUSTOM, 0, 0, 0, 1, d_allow },
+	{ "allow-network", SCOPE_TARGET, D_CUSTOM, 0, 0, 0, 1, d_network },
 	{ "chap", SCOPE_TARGET, D_CUSTOM, 0, 0, 0, 0, d_chap },
 	{ "mutual-chap", SCOPE_TARGET, D_CUSTOM, 0, 0, 0, 0, d_mutual_chap },
 	{ "readonly", SCOPE_LUN, D_BOOL, L(readonly), 0, 0, 0, NULL },
@@ -702,6 +706,26 @@ d_disc_mutual_chap(struct parser *ps, struct block *b, int line)
 	    &ps->c->disc_mutual_secret);
 }
 
+/* allow-network ADDR/PREFIX: logins only from these source networks */
+static int
+d_network(struct parser *ps, struct block *b, int line)
+{
+	struct net_cidr n;
+	char v[SHOW_MAX];
+	int r;
+
+	if ((r = need_value(ps, "network", "allow-network")) != 0)
+		return r;
+	show(ps->tval, v, sizeof(v));
+	if (net_cidr_parse(ps->tval, &n) != 0)
+		return ps_err(ps, line, "invalid network '%s' (want ADDR/PREFIX "
+		    "with no host bits set, e.g. 192.0.2.0/24)", v);
+	if (conf_add_network(b->t, ps->tval) != 0)
+		return ps_err(ps, line, "more than %u allow-network entries",
+		    MINISAN_MAX_ACL_ENTRIES);
+	return lex_next(ps);
+}
+
 /* allow-initiator NAME: only listed initiators may log in to the target
  * (and see it in SendTargets). */
 static int
@@ -1054,6 +1078,8 @@ conf_format(const struct conf *c)
 			sb_value(&sb, t->mutual_secret);
 			sb_printf(&sb, "\n");
 		}
+		for (size_t j = 0; j < t->nnets; j++)
+			sb_printf(&sb, "\tallow-network %s\n", t->nets[j]);
 		for (size_t j = 0; j < t->nallow; j++) {
 			sb_printf(&sb, "\tallow-initiator ");
 			sb_value(&sb, t->allow[j]);

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -106,4 +107,64 @@ net_format_addr(const struct sockaddr_storage *sa, char *out, size_t outlen)
 		snprintf(out, outlen, "[%s]:%u", host, port);
 	else
 		snprintf(out, outlen, "%s:%u", host, port);
+}
+
+int
+net_cidr_parse(const char *s, struct net_cidr *out)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t hlen = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned max, bits;
+
+	if (hlen == 0 || hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, host, out->addr) == 1) {
+		out->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, out->addr) == 1) {
+		out->family = AF_INET6;
+		max = 128;
+	} else {
+		return -EINVAL;
+	}
+	bits = max;
+	if (slash != NULL) {
+		char *end;
+		unsigned long v = strtoul(slash + 1, &end, 10);
+
+		if (slash[1] == '\0' || *end != '\0' || v > max)
+			return -EINVAL;
+		bits = (unsigned)v;
+	}
+	out->prefix = bits;
+	/* host bits must be zero: "10.0.0.1/8" is probably a mistake */
+	for (unsigned b = bits; b < max; b++)
+		if (out->addr[b / 8] & (0x80 >> (b % 8)))
+			return -EINVAL;
+	return 0;
+}
+
+bool
+net_cidr_match(const struct net_cidr *n, const struct sockaddr_storage *sa)
+{
+	const uint8_t *a;
+
+	if (sa->ss_family != n->family)
+		return false;
+	a = n->family == AF_INET ?
+	    (const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)
+	    ->sin_addr :
+	    (const uint8_t *)&((const struct sockaddr_in6 *)(const void *)sa)
+	    ->sin6_addr;
+	for (unsigned b = 0; b < n->prefix; b++) {
+		uint8_t mask = (uint8_t)(0x80 >> (b % 8));
+
+		if ((a[b / 8] & mask) != (n->addr[b / 8] & mask))
+			return false;
+	}
+	return true;
 }

@@ -4,6 +4,7 @@
 #ifndef MINISAN_CORE_NET_H
 #define MINISAN_CORE_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -21,5 +22,19 @@ void net_format_addr(const struct sockaddr_storage *sa, char *out,
  * returns the port. */
 uint16_t net_addr_host(const struct sockaddr_storage *sa, char *out,
     size_t outlen);
+
+/* An address range, "192.0.2.0/24" or "2001:db8::/32". */
+struct net_cidr {
+	int family;        /* AF_INET or AF_INET6 */
+	uint8_t addr[16];  /* network byte order */
+	unsigned prefix;   /* bits */
+};
+
+/* Parses "ADDR/PREFIX" (or a bare address: a single host). Returns 0, or
+ * -EINVAL if malformed (host bits set are an error too). */
+int net_cidr_parse(const char *s, struct net_cidr *out);
+/* True if the address lies in the range. */
+bool net_cidr_match(const struct net_cidr *n,
+    const struct sockaddr_storage *sa);
 
 #endif

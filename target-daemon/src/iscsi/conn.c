@@ -100,6 +100,7 @@ conn_new(struct iscsi_server *srv, int fd, const struct sockaddr_storage *peer)
 	c->srv = srv;
 	c->id = ++srv->next_conn_id;
 	net_format_addr(peer, c->peer, sizeof(c->peer));
+	c->peer_addr = *peer;
 	len = sizeof(c->local);
 	if (getsockname(fd, (struct sockaddr *)&c->local, &len) < 0)
 		memset(&c->local, 0, sizeof(c->local));

@@ -121,6 +121,7 @@ struct conn {
 	struct evloop_watch watch;
 	uint64_t id;
 	char peer[64];             /* "1.2.3.4:5678" */
+	struct sockaddr_storage peer_addr;
 	struct sockaddr_storage local;
 	uint16_t local_port;
 	enum conn_state state;

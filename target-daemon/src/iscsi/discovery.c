@@ -99,7 +99,7 @@ discovery_send_targets(struct conn *c, const char *value, struct text_buf *out)
 		/* an initiator sees only the targets it may log in to */
 		for (size_t i = 0; i < srv->ntargets; i++)
 			if (iscsi_target_allows(srv->targets[i],
-			    s->initiator_name))
+			    s->initiator_name, &c->peer_addr))
 				add_target(c, srv->targets[i], out);
 		return;
 	}
@@ -111,6 +111,7 @@ discovery_send_targets(struct conn *c, const char *value, struct text_buf *out)
 	}
 	for (size_t i = 0; i < srv->ntargets; i++)
 		if (strcasecmp(srv->targets[i]->name, value) == 0 &&
-		    iscsi_target_allows(srv->targets[i], s->initiator_name))
+		    iscsi_target_allows(srv->targets[i], s->initiator_name,
+		    &c->peer_addr))
 			add_target(c, srv->targets[i], out);
 }

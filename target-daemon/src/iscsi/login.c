@@ -236,9 +236,11 @@ login_check_identity(struct conn *c, struct login_state *ls,
 			*why = "no such target";
 			return LOGIN_STATUS_NOT_FOUND;
 		}
-		if (!iscsi_target_allows(ls->target, n->initiator_name)) {
+		if (!iscsi_target_allows(ls->target, n->initiator_name,
+		    &c->peer_addr)) {
 			/* RFC7143 11.13.5: 0202 "Authorization failure" */
-			*why = "initiator not on the target's access list";
+			*why = "initiator or its network not on the target's "
+			    "access list";
 			return LOGIN_STATUS_FORBIDDEN;
 		}
 	}

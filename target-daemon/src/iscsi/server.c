@@ -165,15 +165,17 @@ iscsi_server_abort_tasks(struct scsi_target *tgt, uint64_t lun,
 }
 
 bool
-iscsi_target_allows(const struct iscsi_target *t, const char *iname)
+iscsi_target_allows(const struct iscsi_target *t, const char *iname,
+    const struct sockaddr_storage *peer)
 {
-	if (t->nallow == 0)
-		return true;
+	bool name_ok = t->nallow == 0, net_ok = t->nnets == 0;
+
 	/* RFC7143 4.2.7.1: iSCSI names compare case-insensitively */
-	for (size_t i = 0; i < t->nallow; i++)
-		if (strcasecmp(t->allow[i], iname) == 0)
-			return true;
-	return false;
+	for (size_t i = 0; i < t->nallow && !name_ok; i++)
+		name_ok = strcasecmp(t->allow[i], iname) == 0;
+	for (size_t i = 0; i < t->nnets && !net_ok; i++)
+		net_ok = net_cidr_match(&t->nets[i], peer);
+	return name_ok && net_ok;
 }
 
 struct iscsi_target *

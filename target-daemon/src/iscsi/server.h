@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/evloop.h"
+#include "core/net.h"
 #include "iscsi/chap.h"
 #include "iscsi/param.h"
 #include "scsi/scsi.h"
@@ -23,6 +24,8 @@ struct iscsi_target {
 	char *alias;             /* NULL: none */
 	char **allow;            /* initiator names allowed; none: all */
 	size_t nallow;
+	struct net_cidr *nets;   /* source networks allowed; none: all */
+	size_t nnets;
 	struct chap_cred chap;   /* user NULL: no CHAP required; owned */
 	struct scsi_target scsi; /* scsi.name points to name */
 };
@@ -83,8 +86,10 @@ void iscsi_server_tick(void *srv);
  * all of that initiator's ports) on tgt; arg is the server. */
 void iscsi_server_abort_tasks(struct scsi_target *tgt, uint64_t lun,
     const char *initiator_port, void *arg);
-/* True if the initiator may log in to t and see it in SendTargets. */
-bool iscsi_target_allows(const struct iscsi_target *t, const char *iname);
+/* True if the initiator, connecting from peer, may log in to t and see it
+ * in SendTargets. */
+bool iscsi_target_allows(const struct iscsi_target *t, const char *iname,
+    const struct sockaddr_storage *peer);
 /* Looks up a target by name (case-insensitive, RFC7143 4.2.7.1). */
 struct iscsi_target *iscsi_server_find_target(struct iscsi_server *srv,
     const char *name);

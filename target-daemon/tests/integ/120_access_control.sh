@@ -1,5 +1,5 @@
 #!/bin/sh
-# SUMMARY: per-target initiator access lists: others neither see the target in SendTargets nor log in (status 0x0202, logged with name and address); SIGHUP changes apply at the next login; quick mode --allow
+# SUMMARY: per-target initiator and source-network access lists: others neither see the target in SendTargets nor log in (status 0x0202, logged with name and address); SIGHUP changes apply at the next login; quick mode --allow
 . "$(dirname "$0")/lib.sh"
 
 GOOD=iqn.2026-11.org.example:allowed
@@ -56,6 +56,34 @@ fi
 iscsi-inq -i "$BAD" "iscsi://127.0.0.1:$PORT/$IQN.private/0" >/dev/null 2>&1 ||
 	fail "newly allowed initiator refused after reload"
 stop_minisand || fail "minisand did not exit cleanly"
+
+# source networks: only 127.0.0.2 may reach the private target
+cat >"$conf" <<EOF2
+portal 127.0.0.1:$PORT
+target $IQN.private {
+	allow-network 127.0.0.2/32
+	allow-network ::1/128
+	lun 0 $a
+}
+EOF2
+start_minisand -c "$conf"
+if iscsi-inq -i "$GOOD" "iscsi://127.0.0.1:$PORT/$IQN.private/0" >/dev/null 2>&1; then
+	fail "login from a network not on the list"
+fi
+grep "login failed (status 0x0202)" "$SCRATCH/minisand.log" |
+	grep -q "127.0.0.1:" || fail "refusal by network not logged"
+stop_minisand || fail "minisand did not exit cleanly"
+sed -i 's|127.0.0.2/32|127.0.0.0/8|' "$conf"
+start_minisand -c "$conf"
+iscsi-inq -i "$GOOD" "iscsi://127.0.0.1:$PORT/$IQN.private/0" >/dev/null 2>&1 ||
+	fail "login from an allowed network refused"
+stop_minisand || fail "minisand did not exit cleanly"
+printf 'portal 127.0.0.1:1\ntarget %s {\n\tallow-network 10.0.0.1/8\n}\n' \
+	"$IQN" >"$SCRATCH/bad.conf"
+if out=$("$MINISAND" -t -c "$SCRATCH/bad.conf" 2>&1); then
+	fail "a network with host bits set was accepted"
+fi
+echo "$out" | grep -q "bad.conf:3:" || fail "no file:line in: $out"
 
 # quick mode
 lun=$(make_lun q.img 16M)
