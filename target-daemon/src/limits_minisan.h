@@ -33,6 +33,10 @@
 #define MINISAN_MAX_CONNECTIONS 1024u
 #define MINISAN_MAX_SESSIONS 512u
 #define MINISAN_MAX_CONNS_PER_SESSION 8u
+/* Sessions and connections one initiator name may hold at once, so that
+ * one broken or hostile initiator cannot take every slot. */
+#define MINISAN_MAX_SESSIONS_PER_INITIATOR 64u
+#define MINISAN_MAX_CONNS_PER_INITIATOR 128u
 /* I_T nexuses each LUN tracks unit attentions for (least recent evicted). */
 #define MINISAN_MAX_NEXUS_PER_LUN 256u
 /* Unit attention conditions queued per I_T nexus per LUN (oldest dropped). */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "iscsi/chap.h"
@@ -211,6 +212,35 @@ login_security_keys(struct conn *c, struct login_state *ls,
 	return 0;
 }
 
+/* Caps what one initiator name holds (RFC7143 11.13.5: 0302 "Out of
+ * resources"); a session this login reinstates does not count. */
+static uint16_t
+login_check_initiator_share(struct conn *c, struct login_state *ls,
+    const char **why)
+{
+	unsigned sessions = 0, conns = 0;
+
+	for (struct session *s = c->srv->sessions; s != NULL; s = s->next) {
+		if (s->closing || strcasecmp(s->initiator_name,
+		    ls->neg.initiator_name) != 0)
+			continue;
+		if (ls->tsih == 0 && s->target == ls->target &&
+		    memcmp(s->isid, ls->isid, sizeof(s->isid)) == 0)
+			continue; /* about to be reinstated */
+		sessions++;
+		conns += s->nconns;
+	}
+	if (ls->tsih == 0 && sessions >= MINISAN_MAX_SESSIONS_PER_INITIATOR) {
+		*why = "initiator holds too many sessions";
+		return LOGIN_STATUS_OUT_OF_RESOURCES;
+	}
+	if (conns >= MINISAN_MAX_CONNS_PER_INITIATOR) {
+		*why = "initiator holds too many connections";
+		return LOGIN_STATUS_OUT_OF_RESOURCES;
+	}
+	return 0;
+}
+
 /* Checks the leading-connection declarations once they have all arrived
  * (the first request must carry them: RFC7143 6.3). Returns 0 or a login
  * status with *why set. */
@@ -274,7 +304,7 @@ login_check_identity(struct conn *c, struct login_state *ls,
 		*why = "too many sessions";
 		return LOGIN_STATUS_OUT_OF_RESOURCES;
 	}
-	return 0;
+	return login_check_initiator_share(c, ls, why);
 }
 
 static void

@@ -1,5 +1,5 @@
 #!/bin/sh
-# SUMMARY: malformed logins and PDUs get the RFC 7143 status or a closed connection, CRC32C digests are checked both ways, and a well-behaved session keeps working
+# SUMMARY: malformed logins and PDUs get the RFC 7143 status or a closed connection, CRC32C digests are checked both ways, one initiator cannot take every session, and a well-behaved session keeps working
 . "$(dirname "$0")/lib.sh"
 
 tools=$(cd "$(dirname "$0")/tools" && pwd)
@@ -12,6 +12,8 @@ for c in non-login-first unknown-target missing-initiator bad-version \
 done
 python3 "$tools/rawpdu.py" 127.0.0.1 "$PORT" half-open-flood "$IQN" ||
 	fail "case half-open-flood"
+python3 "$tools/rawpdu.py" 127.0.0.1 "$PORT" initiator-session-cap "$IQN" ||
+	fail "case initiator-session-cap"
 out=$(iscsi-inq "iscsi://127.0.0.1:$PORT/$IQN/0" 2>&1) ||
 	fail "iscsi-inq after the hostile cases: $out"
 kill -0 "$DAEMON_PID" || fail "minisand died"

@@ -271,7 +271,9 @@ class Session:
         self.sock.sendall(bytes(bhs))
         rsp, _ = recv_pdu(self.sock)
         if rsp is None or rsp[36] != 0:
-            raise RuntimeError(f'security stage failed: {rsp}')
+            raise RuntimeError('security stage failed: ' + (
+                'connection closed' if rsp is None else
+                f'status 0x{rsp[36]:02x}{rsp[37]:02x}'))
         ops = [('ImmediateData', 'Yes'), ('MaxConnections', '2')] \
             if tsih == 0 else []
         bhs = bytearray(login_pdu(text(ops), csg=1, nsg=3))
@@ -282,7 +284,9 @@ class Session:
         self.sock.sendall(bytes(bhs))
         rsp, _ = recv_pdu(self.sock)
         if rsp is None or rsp[36] != 0:
-            raise RuntimeError(f'operational stage failed: {rsp}')
+            raise RuntimeError('operational stage failed: ' + (
+                'connection closed' if rsp is None else
+                f'status 0x{rsp[36]:02x}{rsp[37]:02x}'))
         self.tsih = struct.unpack_from('>H', rsp, 14)[0]
 
     def scsi_cmd(self, cdb, cmdsn, edtl=0, read=False):
@@ -683,7 +687,33 @@ def case_durable_writes(host, port, target):
     return True, 'writes acknowledged'
 
 
+def case_initiator_session_cap(host, port, target):
+    """One initiator name may hold 64 sessions; the 65th login gets 0x0302
+    (out of resources) while other initiators still log in."""
+    global INITIATOR
+    sessions = []
+    for i in range(64):
+        sessions.append(Session(host, port, target,
+                                isid=bytes([0x80, 0, 0, 1, i >> 8, i & 255])))
+    try:
+        Session(host, port, target, isid=bytes([0x80, 0, 0, 2, 0, 0]))
+        return False, 'a 65th session was accepted'
+    except RuntimeError as e:
+        if 'status 0x0302' not in str(e):
+            return False, f'65th login failed oddly: {e}'
+    saved = INITIATOR
+    INITIATOR = 'iqn.2026-11.org.minisan:someone-else'
+    try:
+        other = Session(host, port, target)
+    finally:
+        INITIATOR = saved
+    for s in sessions + [other]:
+        s.sock.close()
+    return True, '64 sessions, the 65th refused, others unaffected'
+
+
 CASES = {
+    'initiator-session-cap': case_initiator_session_cap,
     'durable-writes': case_durable_writes,
     'chap-algorithms': case_chap_algorithms,
     'chap-mutual': case_chap_mutual,
