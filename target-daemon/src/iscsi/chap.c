@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hex.h"
 #include "util/xalloc.h"
 
 /* CHAP_A values (RFC7143 12.1.3, RFC 8017-era IANA "PPP Authentication
@@ -62,18 +63,6 @@ chap_fini(struct chap *ch)
 }
 
 static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 b64val(char c)
 {
 	if (c >= 'A' && c <= 'Z')
@@ -105,14 +94,14 @@ chap_decode(const char *value, uint8_t *out, size_t max)
 		if (len == 0)
 			return -1;
 		if (len % 2) {
-			int v = hexval(*p++);
+			int v = hex_digit(*p++);
 
 			if (v < 0)
 				return -1;
 			out[n++] = (uint8_t)v;
 		}
 		for (; *p != '\0'; p += 2) {
-			int hi = hexval(p[0]), lo = hexval(p[1]);
+			int hi = hex_digit(p[0]), lo = hex_digit(p[1]);
 
 			if (hi < 0 || lo < 0 || n >= max)
 				return -1;

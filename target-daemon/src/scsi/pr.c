@@ -16,6 +16,7 @@
 #include "scsi/pr_store.h"
 #include "scsi/ua.h"
 #include "util/be.h"
+#include "util/hex.h"
 #include "util/xalloc.h"
 
 /* The reservation state of one LUN. st and spc2_holder are guarded by the
@@ -254,18 +255,6 @@ pr_state_copy(struct pr_state *dst, const struct pr_state *src)
 	}
 }
 
-static int
-pr_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parses "name,i,0x<isid>" or (isid_required 0) "name" into id, a view of
  * s. iSCSI names (RFC 3720 3.2.6.2) hold no ',' and no space. */
 static int
@@ -292,7 +281,7 @@ pr_id_parse(const char *s, int isid_required, struct pr_id *id)
 	if (strncasecmp(sep, pr_isid_sep, strlen(pr_isid_sep)) != 0)
 		return -1;
 	for (h = sep + strlen(pr_isid_sep); *h != '\0'; h++, n++) {
-		if (n == ISID_HEX_MAX || (d = pr_hex_digit(*h)) < 0)
+		if (n == ISID_HEX_MAX || (d = hex_digit(*h)) < 0)
 			return -1;
 		id->isid = id->isid << 4 | (uint64_t)d;
 	}
