@@ -1,0 +1,50 @@
+#!/bin/sh
+# Stage 15: mdadm, built static against musl from Debian's source package
+# (Debian's binary links glibc and libudev; this one is ~700 KB and needs
+# nothing else in the image).
+#   in:  configs/versions.mk (MDADM_VERSION, MDADM_DSC_SHA256)
+#   out: OUT/mdadm/mdadm
+set -eu
+STAGE=mdadm
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/appliance/lib.sh"
+load_versions "$top"
+
+usage() {
+	echo "usage: $0 [--list] OUT" >&2
+	exit 2
+}
+[ "${1:-}" = "--list" ] && { echo "mdadm"; exit 0; }
+[ $# -eq 1 ] || usage
+mkdir -p "$1" && out=$(cd "$1" && pwd)
+dl="$out/dl"
+dsc="$dl/mdadm_${MDADM_VERSION}.dsc"
+
+mkdir -p "$dl"
+if [ ! -f "$dsc" ]; then
+	msg "downloading the mdadm $MDADM_VERSION source package"
+	(cd "$dl" && apt-get source -q --download-only "mdadm=$MDADM_VERSION" \
+		>/dev/null 2>&1) ||
+		die "apt-get source mdadm=$MDADM_VERSION failed (needs deb-src lines; ci/deps.sh adds them)"
+fi
+check_sha256 "$dsc" "$MDADM_DSC_SHA256"
+
+begin_output "$out/mdadm"
+work="$out/mdadm.tmp/src"
+# dpkg-source checks every tarball against the hashes in the .dsc.
+dpkg-source -q -x "$dsc" "$work" >/dev/null
+# musl-gcc does not search the host's kernel headers; give it just those.
+inc="$out/mdadm.tmp/include"
+mkdir -p "$inc"
+ln -s /usr/include/linux "$inc/linux"
+ln -s /usr/include/x86_64-linux-gnu/asm "$inc/asm"
+ln -s /usr/include/asm-generic "$inc/asm-generic"
+msg "building mdadm $MDADM_VERSION (static, musl)"
+make -s -C "$work" CC=musl-gcc \
+	CXFLAGS="-O2 -DNO_LIBUDEV -DNO_COROSYNC -DNO_DLM -I$inc" \
+	mdadm.static >"$out/mdadm.tmp/build.log" 2>&1 ||
+	{ tail -n 20 "$out/mdadm.tmp/build.log" >&2; die "mdadm build failed"; }
+strip -o "$out/mdadm.tmp/mdadm" "$work/mdadm.static"
+rm -rf "$work" "$inc"
+finish_output "$out/mdadm"
+msg "mdadm $(du -h "$out/mdadm/mdadm" | cut -f1)"

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Stage 40: the initramfs: the rootfs tree as a newc cpio, zstd-compressed,
+# byte-for-byte reproducible (sorted names, fixed owners and times).
+#   in:  OUT/rootfs/
+#   out: OUT/initramfs/initramfs.img
+set -eu
+STAGE=initramfs
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/appliance/lib.sh"
+
+usage() {
+	echo "usage: $0 [--list] OUT" >&2
+	exit 2
+}
+[ "${1:-}" = "--list" ] && { echo "initramfs.img"; exit 0; }
+[ $# -eq 1 ] || usage
+mkdir -p "$1" && out=$(cd "$1" && pwd)
+sde=$(epoch "$top")
+
+begin_output "$out/initramfs"
+# Times and owners are set on a copy: the rootfs stage's output stays as it is.
+tree="$out/initramfs.tmp/tree"
+cp -a "$out/rootfs" "$tree"
+find "$tree" -exec touch -h -d "@$sde" {} +
+(cd "$tree" && find . -mindepth 1 | LC_ALL=C sort |
+	cpio -o -H newc --reproducible --renumber-inodes --owner=0:0 --quiet) |
+	zstd -q -19 -T2 >"$out/initramfs.tmp/initramfs.img"
+rm -rf "$tree"
+finish_output "$out/initramfs"
+msg "initramfs $(du -h "$out/initramfs/initramfs.img" | cut -f1)"
