@@ -488,7 +488,11 @@ on_reply(struct isns_peer *p, uint32_t status, struct isns_tlv_iter *rest)
 		/* refresh at half the period (RFC4171 6.2.6: the entity is
 		 * removed when the period passes without a registration or
 		 * query from it) */
-		p->refresh_at = evloop_now() + (period >= 4 ? period / 2 : 2);
+		if (period == 0) /* RFC4171 6.2.6: 0 means no expiry */
+			p->refresh_at = evloop_now() + p->c->snap.period / 2;
+		else
+			p->refresh_at = evloop_now() +
+			    (period >= 4 ? period / 2 : 2);
 		if (req == ISNS_REQ_REG)
 			log_info("isns: registered %zu target(s) and %zu "
 			    "portal(s) with %s (registration period %u s)",
