@@ -30,6 +30,13 @@
 #define MINISAN_MAX_ACL_ENTRIES 1024u
 #define MINISAN_MAX_TARGETS 1024u
 #define MINISAN_MAX_PORTALS 64u
+/* iSNS servers minisand registers with (isns-server). */
+#define MINISAN_MAX_ISNS_SERVERS 8u
+/* iSNS registration period asked for, in seconds (RFC4171 6.2.6), when
+ * the configuration names none, and the range allowed. */
+#define MINISAN_ISNS_PERIOD_DEFAULT 900u
+#define MINISAN_ISNS_PERIOD_MIN 4u
+#define MINISAN_ISNS_PERIOD_MAX 86400u
 #define MINISAN_MAX_CONNECTIONS 1024u
 #define MINISAN_MAX_SESSIONS 512u
 #define MINISAN_MAX_CONNS_PER_SESSION 8u

@@ -18,6 +18,7 @@
 #include "conf/conf.h"
 #include "core/evloop.h"
 #include "iscsi/server.h"
+#include "isns_client.h"
 #include "limits_minisan.h"
 #include "scsi/scsi.h"
 #include "util/log.h"
@@ -34,6 +35,7 @@ struct daemon_state {
 	struct evloop_watch signal_watch;
 	struct iscsi_server srv;
 	struct apply_state apply;
+	struct isns_client *isns;
 	const char *conf_path; /* NULL in quick mode */
 };
 
@@ -61,6 +63,8 @@ usage(FILE *f)
 	    "(repeatable)\n"
 	    "  --chap USER:SECRET quick mode: CHAP required for discovery and "
 	    "the target\n"
+	    "  --isns ADDR[:PORT] quick mode: register with this iSNS server "
+	    "(repeatable)\n"
 	    "  --mutual-chap USER:SECRET\n"
 	    "                     quick mode: the target's own name and "
 	    "secret (mutual CHAP)\n"
@@ -99,13 +103,15 @@ reload(struct daemon_state *d)
 		log_warnx("reload: %s", err);
 	else
 		log_info("configuration reloaded from %s", d->conf_path);
+	isns_client_update(d->isns, d->apply.conf);
 }
 
 /* Ends the loop once the logouts asked for on shutdown are done. */
 static void
 maybe_stop(struct daemon_state *d)
 {
-	if (d->srv.stopping == 0 || !iscsi_server_stopped(&d->srv))
+	if (d->srv.stopping == 0 || !iscsi_server_stopped(&d->srv) ||
+	    !isns_client_stopped(d->isns))
 		return;
 	iscsi_server_close_all(&d->srv);
 	evloop_stop(d->loop);
@@ -117,6 +123,7 @@ tick(void *arg)
 	struct daemon_state *d = arg;
 
 	iscsi_server_tick(&d->srv);
+	isns_client_tick(d->isns);
 	maybe_stop(d);
 }
 
@@ -139,6 +146,7 @@ signal_ready(struct evloop_watch *w, uint32_t events)
 			log_info("signal %u: asking initiators to log out",
 			    si.ssi_signo);
 			iscsi_server_shutdown(&d->srv);
+			isns_client_shutdown(d->isns);
 			maybe_stop(d);
 			break;
 		default:
@@ -227,6 +235,7 @@ enum long_opt {
 	OPT_ALLOW,
 	OPT_CHAP,
 	OPT_MUTUAL_CHAP,
+	OPT_ISNS,
 	OPT_VERSION,
 };
 
@@ -244,6 +253,7 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		{ "allow", required_argument, NULL, OPT_ALLOW },
 		{ "chap", required_argument, NULL, OPT_CHAP },
 		{ "mutual-chap", required_argument, NULL, OPT_MUTUAL_CHAP },
+		{ "isns", required_argument, NULL, OPT_ISNS },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -298,6 +308,14 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		case OPT_MUTUAL_CHAP:
 			mutual = optarg;
 			break;
+		case OPT_ISNS:
+			if (conf_add_isns_server(quick, optarg, 0, err,
+			    sizeof(err)) < 0) {
+				fprintf(stderr, "minisand: --isns %s: %s\n",
+				    optarg, err);
+				exit(2);
+			}
+			break;
 		case OPT_STATE_DIR:
 			free(quick->state_dir);
 			quick->state_dir = xstrdup(optarg);
@@ -320,9 +338,9 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 	}
 	if (!quick_mode) {
 		if (nallow > 0 || quick->state_dir != NULL || chap != NULL ||
-		    mutual != NULL) {
+		    mutual != NULL || quick->nisns_servers > 0) {
 			fprintf(stderr, "minisand: --allow, --chap, "
-			    "--mutual-chap and --state-dir are quick-mode "
+			    "--mutual-chap, --isns and --state-dir are quick-mode "
 			    "flags (with --listen, --target, --lun)\n");
 			exit(2);
 		}
@@ -426,12 +444,15 @@ main(int argc, char **argv)
 		log_info("target %s: %u LUN slot(s)", d.srv.targets[i]->name,
 		    d.srv.targets[i]->scsi.nluns);
 	log_info("minisand %s ready", MINISAN_VERSION);
+	d.isns = isns_client_new(d.loop);
+	isns_client_update(d.isns, d.apply.conf);
 	rc = evloop_run(d.loop);
 	if (rc < 0)
 		log_warnx("event loop: %s", strerror(-rc));
 	/* queued writes are carried out before the workers stop */
 	bs_engine_free(d.engine);
 	apply_flush(&d.apply);
+	isns_client_free(d.isns);
 	apply_fini(&d.apply);
 	evloop_free(d.loop);
 	log_info("stopped");

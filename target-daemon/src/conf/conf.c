@@ -16,6 +16,7 @@
 #include "util/xalloc.h"
 
 #define ISCSI_DEFAULT_PORT 3260
+#define ISNS_DEFAULT_PORT 3205
 
 /* Writes "FILE:LINE: " (line > 0), "FILE: " (path only) or nothing, then
  * the message. err may be NULL. */
@@ -100,6 +101,10 @@ conf_free(struct conf *c)
 	for (size_t i = 0; i < c->nportals; i++)
 		free(c->portals[i].host);
 	free(c->portals);
+	for (size_t i = 0; i < c->nisns_servers; i++)
+		free(c->isns_servers[i].host);
+	free(c->isns_servers);
+	free(c->isns_entity);
 	for (size_t i = 0; i < c->ntargets; i++) {
 		struct conf_target *t = &c->targets[i];
 
@@ -147,26 +152,24 @@ portal_port(const char *s)
 	return v >= 1 && v <= 65535 ? (int)v : -1;
 }
 
-int
-conf_add_portal(struct conf *c, const char *spec, int line, char *err,
+/* Parses "ADDR[:PORT]" / "[V6ADDR][:PORT]" into canon (inet_ntop form,
+ * INET6_ADDRSTRLEN bytes) and *port (defport when absent). what names the
+ * value in messages ("portal", "isns-server"). Returns 0 or -EINVAL. */
+static int
+hostport_parse(const struct conf *c, const char *what, const char *spec,
+    int defport, int line, char *canon, uint16_t *portout, char *err,
     size_t errlen)
 {
-	char host[INET6_ADDRSTRLEN + 1], canon[INET6_ADDRSTRLEN];
+	char host[INET6_ADDRSTRLEN + 1];
 	char shown[96];
 	unsigned char bin[sizeof(struct in6_addr)];
 	const char *port = NULL, *colon;
 	size_t hlen;
-	int af, portnum = ISCSI_DEFAULT_PORT;
-	struct conf_portal *p;
+	int af, portnum = defport;
 
 	conf_show(spec, shown, sizeof(shown));
-	if (c->nportals >= MINISAN_MAX_PORTALS) {
-		conf_errf(c, line, err, errlen,
-		    "too many portals (maximum %u)", MINISAN_MAX_PORTALS);
-		return -ENOSPC;
-	}
 	if (spec[0] == '\0') {
-		conf_errf(c, line, err, errlen, "empty portal address");
+		conf_errf(c, line, err, errlen, "empty %s address", what);
 		return -EINVAL;
 	}
 	if (spec[0] == '[') {
@@ -175,7 +178,7 @@ conf_add_portal(struct conf *c, const char *spec, int line, char *err,
 		af = AF_INET6;
 		if (rb == NULL) {
 			conf_errf(c, line, err, errlen,
-			    "invalid portal '%s': missing ']'", shown);
+			    "invalid %s '%s': missing ']'", what, shown);
 			return -EINVAL;
 		}
 		hlen = (size_t)(rb - spec - 1);
@@ -187,8 +190,8 @@ conf_add_portal(struct conf *c, const char *spec, int line, char *err,
 			port = rb + 2;
 		else if (rb[1] != '\0') {
 			conf_errf(c, line, err, errlen,
-			    "invalid portal '%s': expected ':PORT' after ']'",
-			    shown);
+			    "invalid %s '%s': expected ':PORT' after ']'",
+			    what, shown);
 			return -EINVAL;
 		}
 	} else {
@@ -196,8 +199,8 @@ conf_add_portal(struct conf *c, const char *spec, int line, char *err,
 		colon = strchr(spec, ':');
 		if (colon != NULL && strchr(colon + 1, ':') != NULL) {
 			conf_errf(c, line, err, errlen,
-			    "invalid portal '%s': an IPv6 address must be in "
-			    "brackets, e.g. [::1]:3260", shown);
+			    "invalid %s '%s': an IPv6 address must be in "
+			    "brackets, e.g. [::1]:%d", what, shown, defport);
 			return -EINVAL;
 		}
 		hlen = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
@@ -214,27 +217,83 @@ conf_add_portal(struct conf *c, const char *spec, int line, char *err,
 		portnum = portal_port(port);
 		if (portnum < 0) {
 			conf_errf(c, line, err, errlen,
-			    "invalid port in portal '%s' (allowed: 1..65535)",
-			    shown);
+			    "invalid port in %s '%s' (allowed: 1..65535)",
+			    what, shown);
 			return -EINVAL;
 		}
 	}
-	if (inet_ntop(af, bin, canon, sizeof(canon)) == NULL)
+	if (inet_ntop(af, bin, canon, INET6_ADDRSTRLEN) == NULL)
 		goto badaddr;
-	c->portals = xrealloc(c->portals,
-	    (c->nportals + 1) * sizeof(*c->portals));
-	p = &c->portals[c->nportals++];
-	p->host = xstrdup(canon);
-	p->port = (uint16_t)portnum;
-	p->line = line;
+	*portout = (uint16_t)portnum;
 	return 0;
 
 badaddr:
 	conf_errf(c, line, err, errlen,
-	    "invalid portal '%s': not a numeric %s address%s", shown,
+	    "invalid %s '%s': not a numeric %s address%s", what, shown,
 	    af == AF_INET6 ? "IPv6" : "IPv4",
 	    af == AF_INET6 ? "" : " (host names are not supported)");
 	return -EINVAL;
+}
+
+int
+conf_add_portal(struct conf *c, const char *spec, int line, char *err,
+    size_t errlen)
+{
+	char canon[INET6_ADDRSTRLEN];
+	struct conf_portal *p;
+	uint16_t port;
+
+	if (c->nportals >= MINISAN_MAX_PORTALS) {
+		conf_errf(c, line, err, errlen,
+		    "too many portals (maximum %u)", MINISAN_MAX_PORTALS);
+		return -ENOSPC;
+	}
+	if (hostport_parse(c, "portal", spec, ISCSI_DEFAULT_PORT, line, canon,
+	    &port, err, errlen) < 0)
+		return -EINVAL;
+	c->portals = xrealloc(c->portals,
+	    (c->nportals + 1) * sizeof(*c->portals));
+	p = &c->portals[c->nportals++];
+	p->host = xstrdup(canon);
+	p->port = port;
+	p->line = line;
+	return 0;
+}
+
+int
+conf_add_isns_server(struct conf *c, const char *spec, int line, char *err,
+    size_t errlen)
+{
+	char canon[INET6_ADDRSTRLEN];
+	struct conf_portal *p;
+	uint16_t port;
+
+	if (c->nisns_servers >= MINISAN_MAX_ISNS_SERVERS) {
+		conf_errf(c, line, err, errlen,
+		    "too many isns-server entries (maximum %u)",
+		    MINISAN_MAX_ISNS_SERVERS);
+		return -ENOSPC;
+	}
+	/* RFC4171 6.1: iSNS listens on the well-known port 3205 */
+	if (hostport_parse(c, "isns-server", spec, ISNS_DEFAULT_PORT, line,
+	    canon, &port, err, errlen) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < c->nisns_servers; i++) {
+		if (strcmp(c->isns_servers[i].host, canon) == 0 &&
+		    c->isns_servers[i].port == port) {
+			conf_errf(c, line, err, errlen,
+			    "duplicate isns-server %s (first defined at line "
+			    "%d)", spec, c->isns_servers[i].line);
+			return -EEXIST;
+		}
+	}
+	c->isns_servers = xrealloc(c->isns_servers,
+	    (c->nisns_servers + 1) * sizeof(*c->isns_servers));
+	p = &c->isns_servers[c->nisns_servers++];
+	p->host = xstrdup(canon);
+	p->port = port;
+	p->line = line;
+	return 0;
 }
 
 struct conf_target *

@@ -62,6 +62,12 @@ struct conf {
 	int has_secrets;        /* some CHAP secret is configured */
 	struct conf_portal *portals;
 	size_t nportals;
+	/* iSNS (RFC 4171): servers to register with, the Entity Identifier
+	 * (NULL: the host name) and the registration period asked for */
+	struct conf_portal *isns_servers;
+	size_t nisns_servers;
+	char *isns_entity;
+	uint32_t isns_period;   /* seconds; 0: default */
 	struct conf_target *targets;
 	size_t ntargets;
 };
@@ -82,6 +88,11 @@ void conf_free(struct conf *c);
  * inet_ntop() form. Messages are prefixed "FILE:LINE: " when line > 0. */
 int conf_add_portal(struct conf *c, const char *spec, int line, char *err,
     size_t errlen);
+/* An iSNS server "ADDR[:PORT]" (port 3205 by default), same forms as a
+ * portal. -EINVAL if malformed, -EEXIST if listed twice, -ENOSPC beyond
+ * MINISAN_MAX_ISNS_SERVERS. */
+int conf_add_isns_server(struct conf *c, const char *spec, int line,
+    char *err, size_t errlen);
 /* Return a pointer into c->targets (resp. t->luns), valid until the next
  * add on the same array, or NULL beyond MINISAN_MAX_TARGETS (resp.
  * MINISAN_MAX_LUNS_PER_TARGET). Names and ids are checked by conf_verify. */

@@ -58,6 +58,7 @@ struct directive {
 };
 
 static int d_portal(struct parser *ps, struct block *b, int line);
+static int d_isns_server(struct parser *ps, struct block *b, int line);
 static int d_target(struct parser *ps, struct block *b, int line);
 static int d_lun(struct parser *ps, struct block *b, int line);
 static int d_allow(struct parser *ps, struct block *b, int line);
@@ -96,6 +97,12 @@ static const struct directive directives[] = {
 	{ "discovery-chap", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 0, d_disc_chap },
 	{ "discovery-mutual-chap", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 0,
 	    d_disc_mutual_chap },
+	/* iSNS (RFC 4171): servers, Entity Identifier, registration period */
+	{ "isns-server", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 1, d_isns_server },
+	{ "isns-entity", SCOPE_GLOBAL, D_ASCII, G(isns_entity), 0,
+	    ISCSI_NAME_MAX, 0, NULL },
+	{ "isns-period", SCOPE_GLOBAL, D_U32, G(isns_period),
+	    MINISAN_ISNS_PERIOD_MIN, MINISAN_ISNS_PERIOD_MAX, 0, NULL },
 	{ "target", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 1, d_target },
 	{ "alias", SCOPE_TARGET, D_TEXT, TG(alias), 0, ISCSI_ALIAS_MAX, 0,
 	    NULL },
@@ -652,6 +659,20 @@ d_portal(struct parser *ps, struct block *b, int line)
 	return lex_next(ps);
 }
 
+static int
+d_isns_server(struct parser *ps, struct block *b, int line)
+{
+	int r;
+
+	(void)b;
+	if ((r = need_value(ps, "address", "isns-server")) != 0)
+		return r;
+	if (conf_add_isns_server(ps->c, ps->tval, line, ps->err,
+	    ps->errlen) != 0)
+		return -EINVAL;
+	return lex_next(ps);
+}
+
 /* NAME SECRET of a CHAP directive into *user and *secret. The secret is
  * never echoed in messages. */
 static int
@@ -1053,6 +1074,22 @@ conf_format(const struct conf *c)
 		else
 			sb_printf(&sb, "portal %s:%u\n", p->host, p->port);
 	}
+	for (size_t i = 0; i < c->nisns_servers; i++) {
+		const struct conf_portal *p = &c->isns_servers[i];
+
+		if (strchr(p->host, ':') != NULL)
+			sb_printf(&sb, "isns-server [%s]:%u\n", p->host,
+			    p->port);
+		else
+			sb_printf(&sb, "isns-server %s:%u\n", p->host, p->port);
+	}
+	if (c->isns_entity != NULL) {
+		sb_printf(&sb, "isns-entity ");
+		sb_value(&sb, c->isns_entity);
+		sb_printf(&sb, "\n");
+	}
+	if (c->isns_period != 0)
+		sb_printf(&sb, "isns-period %u\n", c->isns_period);
 	for (size_t i = 0; i < c->ntargets; i++) {
 		const struct conf_target *t = &c->targets[i];
 

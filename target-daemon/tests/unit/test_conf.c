@@ -200,6 +200,13 @@ static const struct {
 	    "  lun 0 \"/srv/my disk.img\"\n"
 	    "}\n",
 	    NULL },
+	{ "iSNS servers, entity and period; default port 3205",
+	    "isns-server 127.0.0.1\nisns-server [::1]:4000\n"
+	    "isns-entity \"san one\"\nisns-period 60\n",
+	    "portal-group-tag 1\ndigests yes\nimmediate-data yes\n"
+	    "initial-r2t no\nisns-server 127.0.0.1:3205\n"
+	    "isns-server [::1]:4000\nisns-entity \"san one\"\n"
+	    "isns-period 60\n" },
 	{ "boolean spellings",
 	    "digests false\nimmediate-data off\ninitial-r2t true\n",
 	    "portal-group-tag 1\ndigests no\nimmediate-data no\n"
@@ -390,6 +397,23 @@ static const struct {
 	    "t.conf:1: invalid port in portal '[::1]:65536' (allowed: "
 	    "1..65535)" },
 	{ "portal\n", "t.conf:1: missing address for 'portal'" },
+	{ "isns-server\n", "t.conf:1: missing address for 'isns-server'" },
+	{ "isns-server isns.example.com\n",
+	    "t.conf:1: invalid isns-server 'isns.example.com': not a numeric "
+	    "IPv4 address (host names are not supported)" },
+	{ "isns-server 10.0.0.1:0\n",
+	    "t.conf:1: invalid port in isns-server '10.0.0.1:0' (allowed: "
+	    "1..65535)" },
+	{ "isns-server ::1\n",
+	    "t.conf:1: invalid isns-server '::1': an IPv6 address must be in "
+	    "brackets, e.g. [::1]:3205" },
+	{ "isns-server 10.0.0.1\nisns-server 10.0.0.1:3205\n",
+	    "t.conf:2: duplicate isns-server 10.0.0.1:3205 (first defined at "
+	    "line 1)" },
+	{ "isns-period 3\n",
+	    "t.conf:1: isns-period 3 is out of range (4..86400)" },
+	{ "isns-entity a\nisns-entity b\n",
+	    "t.conf:2: duplicate 'isns-entity' (first set at line 1)" },
 	{ "target\n", "t.conf:1: missing target name for 'target'" },
 	{ TGT "lun\n}\n", "t.conf:2: missing LUN number for 'lun'" },
 	{ TGT "lun 0\n}\n", "t.conf:2: missing path for 'lun 0'" },
