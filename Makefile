@@ -1,15 +1,17 @@
 # minisan: the one entry point. Build output goes to out/.
-#   make run     build and start the target on 127.0.0.1:3260 (foreground)
+#   make run     build the appliance and boot it in QEMU, iSCSI on 127.0.0.1:3260
 #   make check   the whole test suite; ends with "N passed, N failed"
 #   make         build out/bin/minisand (static, musl)
+#   make image   the appliance image out/image/minisan.img (BIOS and UEFI)
+#   make run-daemon  only minisand, on the host, on 127.0.0.1:3260
 #   make deps    install missing Debian packages (apt-get)
 #   make fuzz    run every libFuzzer target (FUZZ_SECONDS each, default 120)
-# Planned by the open issues: make image (appliance), make bench, make san;
-# see README.md.
+# Planned by the open issues: make bench, make san; see README.md.
 OUT := $(CURDIR)/out
 DAEMON := $(MAKE) -C target-daemon OUT=$(OUT)
 
-.PHONY: all deps daemon asan unit-tests fuzz check run clean distclean
+.PHONY: all deps daemon asan unit-tests fuzz check run run-daemon image \
+	clean distclean
 
 all: daemon
 
@@ -33,11 +35,57 @@ fuzz: deps
 check: deps
 	@ci/check.sh
 
-run: daemon
+run-daemon: daemon
 	@ci/run-daemon.sh
 
+# The appliance pipeline (appliance/stages, one way; each stage's output is
+# its stamp, and its prerequisites are exactly its inputs).
+STAGES := appliance/stages
+STAGE_LIB := appliance/lib.sh
+VERSIONS := configs/versions.mk
+
+image: $(OUT)/image/minisan.img
+
+run: image
+	@appliance/run-vm.sh $(OUT)/vm
+
+$(OUT)/bin/minisand: deps FORCE
+	@$(DAEMON) daemon
+
+$(OUT)/kernel/RELEASE: $(VERSIONS) $(STAGES)/10-kernel.sh $(STAGE_LIB) | deps
+	@$(STAGES)/10-kernel.sh $(OUT)
+
+$(OUT)/mdadm/mdadm: $(VERSIONS) $(STAGES)/15-mdadm.sh $(STAGE_LIB) | deps
+	@$(STAGES)/15-mdadm.sh $(OUT)
+
+$(OUT)/modules/MANIFEST: $(OUT)/kernel/RELEASE configs/modules.list \
+		$(STAGES)/20-modules.sh $(STAGE_LIB)
+	@$(STAGES)/20-modules.sh $(OUT)
+
+ROOTFS_FILES := $(shell find rootfs -type f 2>/dev/null)
+$(OUT)/rootfs.MANIFEST: $(OUT)/bin/minisand $(OUT)/mdadm/mdadm \
+		$(OUT)/modules/MANIFEST $(ROOTFS_FILES) $(VERSIONS) \
+		configs/modules.boot configs/minisand.conf \
+		configs/appliance.conf $(STAGES)/30-rootfs.sh $(STAGE_LIB)
+	@$(STAGES)/30-rootfs.sh $(OUT)
+
+$(OUT)/initramfs/initramfs.img: $(OUT)/rootfs.MANIFEST \
+		$(STAGES)/40-initramfs.sh $(STAGE_LIB)
+	@$(STAGES)/40-initramfs.sh $(OUT)
+
+$(OUT)/image/minisan.img: $(OUT)/kernel/RELEASE \
+		$(OUT)/initramfs/initramfs.img configs/cmdline \
+		configs/minisand.conf configs/appliance.conf \
+		$(STAGES)/50-image.sh $(STAGE_LIB)
+	@$(STAGES)/50-image.sh $(OUT)
+
+FORCE:
+
+# clean keeps the downloads (out/dl) and the VM disks (out/vm)
 clean:
 	@$(DAEMON) clean
+	rm -rf $(OUT)/kernel $(OUT)/mdadm $(OUT)/modules $(OUT)/rootfs \
+		$(OUT)/rootfs.MANIFEST $(OUT)/initramfs $(OUT)/image
 
 distclean:
 	rm -rf $(OUT)

@@ -2,7 +2,7 @@
 # Stage 20: the module subset: configs/modules.list plus everything those
 # modules depend on, with its own modules.dep.
 #   in:  OUT/kernel, configs/modules.list
-#   out: OUT/modules/lib/modules/RELEASE/
+#   out: OUT/modules/lib/modules/RELEASE/, OUT/modules/MANIFEST
 set -eu
 STAGE=modules
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -59,6 +59,7 @@ done
 cp -p "$mdir/modules.order" "$mdir/modules.builtin" \
 	"$mdir/modules.builtin.modinfo" "$dst/"
 depmod -b "$out/modules.tmp" "$release"
-n=$(find "$dst" -name '*.ko' | wc -l)
+(cd "$dst" && find . -name '*.ko' | LC_ALL=C sort) >"$out/modules.tmp/MANIFEST"
+n=$(wc -l <"$out/modules.tmp/MANIFEST")
 finish_output "$out/modules"
 msg "$n modules, $(du -sh "$out/modules" | cut -f1)"

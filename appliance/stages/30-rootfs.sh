@@ -4,7 +4,7 @@
 # subset (stage 20), the rootfs/ overlay and the default configuration.
 #   in:  configs/{versions.mk,modules.boot,appliance.conf,minisand.conf},
 #        rootfs/, OUT/bin/minisand[ctl], OUT/mdadm, OUT/modules
-#   out: OUT/rootfs/
+#   out: OUT/rootfs/, OUT/rootfs.MANIFEST (the file list, outside the tree)
 set -eu
 STAGE=rootfs
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -55,5 +55,7 @@ if [ "$list_only" = 1 ]; then
 	rm -rf "$dst"
 	exit 0
 fi
+(cd "$dst" && find . ! -type d | LC_ALL=C sort) >"$out/rootfs.MANIFEST.tmp"
 finish_output "$out/rootfs"
-msg "$(find "$out/rootfs" ! -type d | wc -l) files, $(du -sh "$out/rootfs" | cut -f1)"
+mv "$out/rootfs.MANIFEST.tmp" "$out/rootfs.MANIFEST"
+msg "$(wc -l <"$out/rootfs.MANIFEST") files, $(du -sh "$out/rootfs" | cut -f1)"
