@@ -44,8 +44,11 @@ if [ "$SECS" -lt 1 ] || [ "$SECS" -gt 600 ]; then
 	die "BENCH_SECONDS must be 1..600, got $SECS"
 fi
 case "$MANY" in
-'' | *[!0-9]*) die "BENCH_SESSIONS_MANY must be a whole number" ;;
+'' | *[!0-9]*) die "BENCH_SESSIONS_MANY must be a whole number, got '$MANY'" ;;
 esac
+if [ "$MANY" -lt 1 ] || [ "$MANY" -gt 256 ]; then
+	die "BENCH_SESSIONS_MANY must be 1..256, got $MANY"
+fi
 
 for tool in iscsi-perf qemu-img tgtd tgtadm iperf3 gnuplot python3 ss \
 	timeout; do
