@@ -6,11 +6,12 @@
 #   make run-daemon  only minisand, on the host, on 127.0.0.1:3260
 #   make deps    install missing Debian packages (apt-get)
 #   make fuzz    run every libFuzzer target (FUZZ_SECONDS each, default 120)
-# Planned by the open issues: make bench, make san; see README.md.
+#   make bench   minisand vs tgt on loopback (BENCH_SECONDS each, default 10)
+# Planned by the open issues: make san; see README.md.
 OUT := $(CURDIR)/out
 DAEMON := $(MAKE) -C target-daemon OUT=$(OUT)
 
-.PHONY: all deps daemon asan unit-tests fuzz check run run-daemon image \
+.PHONY: all deps daemon asan unit-tests fuzz bench check run run-daemon image \
 	clean distclean
 
 all: daemon
@@ -31,6 +32,11 @@ unit-tests: deps
 fuzz: deps
 	@$(DAEMON) fuzzers
 	@ci/fuzz.sh $${FUZZ_SECONDS:-120}
+
+# BENCH_SECONDS per workload and target (default 10); results in out/bench/
+bench: deps
+	@$(DAEMON) daemon bench-tools
+	@ci/bench.sh
 
 check: deps
 	@ci/check.sh

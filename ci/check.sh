@@ -25,7 +25,7 @@ record() { # record NAME STATUS
 
 note "== build"
 if ! make -s -j2 -C "$top/target-daemon" OUT="$OUT" daemon asan unit-tests \
-	fuzzers; then
+	fuzzers bench-tools; then
 	note "build failed"
 	note "0 passed, 1 failed"
 	exit 1

@@ -116,9 +116,12 @@ TEST(rfc3720_vectors)
 		CHECK_EQ_INT(crc32c_final(crc32c_bitwise(CRC32C_INIT, v->data,
 		    v->len)), v->crc);
 #ifdef CRC32C_HAVE_HW
-		if (crc32c_hw_available())
+		if (crc32c_hw_available()) {
 			CHECK_EQ_INT(crc32c_final(crc32c_hw(CRC32C_INIT,
 			    v->data, v->len)), v->crc);
+			CHECK_EQ_INT(crc32c_final(crc32c_hw_1way(CRC32C_INIT,
+			    v->data, v->len)), v->crc);
+		}
 #endif
 	}
 }
@@ -187,6 +190,64 @@ TEST(hw_matches_sw)
 #endif
 }
 
+/* The three-way path against the single-stream one and the table, for
+ * every length 0..5000 at every alignment of a word, and around each
+ * boundary where the long and short rounds start and end. */
+TEST(hw_3way_every_length)
+{
+#ifdef CRC32C_HAVE_HW
+	static uint8_t buf[3 * 4096 * 3 + 3 * 256 * 2 + 64];
+	static const size_t edges[] = { 3 * 256, 3 * 4096,
+		3 * 4096 + 3 * 256, 2 * 3 * 4096, 2 * 3 * 4096 + 2 * 3 * 256,
+		sizeof(buf) - 64 };
+
+	if (!crc32c_hw_available()) {
+		printf("  (hw_3way_every_length skipped: no SSE4.2)\n");
+		return;
+	}
+	fill_random(buf, sizeof(buf));
+	for (size_t len = 0; len <= 5000; len++)
+		for (size_t off = 0; off < 8; off++) {
+			uint32_t seed = rng();
+			uint32_t a = crc32c_hw(seed, buf + off, len);
+			uint32_t b = crc32c_hw_1way(seed, buf + off, len);
+			uint32_t c = crc32c_sw(seed, buf + off, len);
+
+			if (a != b || b != c) {
+				CHECK_EQ_INT(a, c);
+				CHECK_EQ_INT(b, c);
+				printf("  len %zu off %zu seed %08x\n", len, off,
+				    seed);
+				return;
+			}
+		}
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		for (size_t len = edges[i] - 9; len <= edges[i] + 9; len++)
+			for (size_t off = 0; off < 8; off++) {
+				uint32_t a, c;
+
+				if (off + len > sizeof(buf))
+					continue;
+				a = crc32c_hw(CRC32C_INIT, buf + off, len);
+				c = crc32c_sw(CRC32C_INIT, buf + off, len);
+				if (a != c) {
+					CHECK_EQ_INT(a, c);
+					printf("  len %zu off %zu\n", len, off);
+					return;
+				}
+			}
+	/* all zeroes and all ones: the shift tables on extreme registers */
+	memset(buf, 0, sizeof(buf));
+	CHECK_EQ_INT(crc32c_hw(CRC32C_INIT, buf, sizeof(buf)),
+	    crc32c_sw(CRC32C_INIT, buf, sizeof(buf)));
+	memset(buf, 0xff, sizeof(buf));
+	CHECK_EQ_INT(crc32c_hw(0, buf, sizeof(buf)),
+	    crc32c_sw(0, buf, sizeof(buf)));
+#else
+	printf("  (hw_3way_every_length skipped: not x86_64)\n");
+#endif
+}
+
 TEST(update_chaining_equals_one_shot)
 {
 	static uint8_t buf[1024];
@@ -230,6 +291,7 @@ static const struct test tests[] = {
 	T(check_value_and_empty),
 	T(sw_matches_bitwise),
 	T(hw_matches_sw),
+	T(hw_3way_every_length),
 	T(update_chaining_equals_one_shot),
 };
 

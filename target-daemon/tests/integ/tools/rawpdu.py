@@ -6,6 +6,7 @@ usage: rawpdu.py HOST PORT CASE [TARGET]
 Cases print one result line and exit 0 when the target behaved as RFC 7143
 requires, 1 otherwise.
 """
+import random
 import socket
 import struct
 import sys
@@ -222,6 +223,20 @@ def case_data_digest(host, port, target):
     ddig = recv_exact(sock, 4)
     if data[:dsl] != payload or ddig != crc32c(data):
         return False, 'NOP-In data or its digest wrong'
+    # a long, odd-sized ping: the target's interleaved CRC32C path (768
+    # bytes and more) checks it and digests the echo, against this one;
+    # no period in the bytes, so that its blocks differ
+    payload = random.Random(3720).randbytes(20001)
+    sock.sendall(nop_out_with_digests(payload))
+    bhs = recv_exact(sock, 48)
+    hdig = recv_exact(sock, 4)
+    if bhs is None or hdig != crc32c(bhs) or bhs[0] & 0x3f != 0x20:
+        return False, 'long NOP-In missing or with a bad header digest'
+    dsl = int.from_bytes(bhs[5:8], 'big')
+    data = recv_exact(sock, dsl + (-dsl % 4))
+    ddig = recv_exact(sock, 4)
+    if data is None or data[:dsl] != payload or ddig != crc32c(data):
+        return False, 'long NOP-In data or its digest wrong'
     sock.sendall(nop_out_with_digests(payload, corrupt=True))
     bhs = recv_exact(sock, 48)
     if bhs is None or bhs[0] & 0x3f != 0x3f or bhs[2] != 0x02:
