@@ -120,6 +120,7 @@ arrays_create() {
 			--raid-devices="$count" --spare-devices="$spares" \
 			--bitmap=internal $chosen >/tmp/mdadm-create-"$name".log 2>&1; then
 			say "minisan: created array $name: $level from$(echo "$chosen" | sed 's|/dev/||g')"
+			echo "$name" >>/run/minisan-created
 		else
 			say "minisan: array $name: mdadm --create failed: $(tail -n 1 /tmp/mdadm-create-"$name".log)"
 		fi
@@ -144,8 +145,10 @@ arrays_report() {
 		say "minisan: array $name: ${MD_LEVEL:-?}, $size, $state, $active of ${MD_DEVICES:-?} disks active (members:$members)"
 		case "$state" in
 		*degraded*recovering* | *recovering*degraded*)
-			# A new RAID 5 builds its parity this way too; either way
-			# the LUN serves while md works.
+			# A new RAID 5 builds its parity this way too: that is no
+			# failure. Otherwise md is rebuilding onto a spare.
+			grep -qx "$name" /run/minisan-created 2>/dev/null ||
+				say "$MARK_DEGRADED array $name lost a disk and is rebuilding onto a spare; the LUN keeps serving."
 			;;
 		*degraded*)
 			say "$MARK_DEGRADED array $name is missing $(( ${MD_DEVICES:-0} - ${active:-0} )) disk(s); the LUN keeps serving."

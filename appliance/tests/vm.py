@@ -1,0 +1,158 @@
+"""Appliance VMs for the tests: boots out/image/minisan.img through
+appliance/run-vm.sh with the serial console on a Unix socket, waits for the
+boot markers of rootfs/lib/minisan/markers.sh, and reaches the target from
+the host through the forwarded port with real initiators (libiscsi's tools,
+qemu-img's iscsi:// driver)."""
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+from console import Console, ConsoleTimeout
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+OUT = os.environ.get("OUT", os.path.join(TOP, "out"))
+IQN = "iqn.2026-11.org.minisan:appliance"
+# TCG on two cores: a boot takes 15-40 s; these are deadlines, not timings.
+BOOT_DEADLINE = 240
+
+
+def markers():
+    """The boot messages, read from the file /init itself sources."""
+    found = {}
+    path = os.path.join(TOP, "rootfs", "lib", "minisan", "markers.sh")
+    for line in open(path):
+        m = re.match(r'^(MARK_\w+)="(.*)"$', line.strip())
+        if m:
+            found[m.group(1)] = m.group(2)
+    return found
+
+
+MARK = markers()
+
+
+def free_port():
+    while True:
+        port = random.randint(20000, 29999)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    print("ok: " + msg)
+
+
+class VM:
+    """One appliance VM. VMDIR keeps its disks between boots."""
+
+    def __init__(self, vmdir, port=None, firmware="bios", disks=4,
+                 disk_size="96M", fresh=True):
+        self.vmdir = vmdir
+        self.port = port or free_port()
+        self.firmware = firmware
+        self.disks = disks
+        self.disk_size = disk_size
+        self.proc = None
+        self.con = None
+        if fresh and os.path.isdir(vmdir):
+            shutil.rmtree(vmdir)
+        os.makedirs(vmdir, exist_ok=True)
+        self.log_path = os.path.join(vmdir, "console.log")
+
+    def start(self, skip_disks=()):
+        sock = os.path.join(self.vmdir, "console.sock")
+        if os.path.exists(sock):
+            os.unlink(sock)
+        cmd = [os.path.join(TOP, "appliance", "run-vm.sh"),
+               "--" + self.firmware, "--port", str(self.port),
+               "--disks", str(self.disks), "--disk-size", self.disk_size,
+               "--serial", "unix:%s,server=on,wait=on" % sock]
+        for d in skip_disks:
+            cmd += ["--skip-disk", str(d)]
+        cmd.append(self.vmdir)
+        with open(self.log_path, "ab") as log:
+            log.write(b"\n=== boot %s\n" % " ".join(cmd).encode())
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=open(self.log_path + ".qemu", "ab"))
+        self.con = Console(sock, self.log_path, connect_timeout=60)
+        self.boot_started = time.monotonic()
+
+    def wait_ready(self):
+        """Waits for the boot markers in order; returns the console text
+        from the start of the boot to the ready line."""
+        text = b""
+        for key in ("MARK_INIT", "MARK_MODULES", "MARK_CONFIG", "MARK_ARRAYS",
+                    "MARK_NETWORK", "MARK_READY"):
+            m = self.con.expect(r"(?s)(.*?)(%s[^\r\n]*)" % re.escape(MARK[key]),
+                                BOOT_DEADLINE)
+            text += m.group(1) + m.group(2) + b"\n"
+        self.boot_seconds = time.monotonic() - self.boot_started
+        return text.decode("utf-8", "replace").replace("\r", "")
+
+    def shell(self):
+        self.con.shell(60)
+
+    def run(self, command, timeout=120):
+        return self.con.run(command, timeout)
+
+    def reboot(self):
+        self.run("reboot")
+        self.boot_started = time.monotonic()
+
+    def poweroff(self):
+        self.con.send("poweroff\r")
+        try:
+            self.proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            fail("the VM did not power off")
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def url(self, lun=0):
+        return "iscsi://127.0.0.1:%d/%s/%d" % (self.port, IQN, lun)
+
+
+def run(cmd, **kw):
+    print("+ " + " ".join(cmd))
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def write_lun(vm, path):
+    run(["qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", path, vm.url()])
+
+
+def lun_matches(vm, path, scratch):
+    """Reads the LUN back and compares its start with PATH's bytes."""
+    back = os.path.join(scratch, "readback.img")
+    size = os.path.getsize(path)
+    run(["qemu-img", "dd", "-f", "raw", "-O", "raw", "bs=1M",
+         "count=%d" % (size // 1048576), "if=" + vm.url(), "of=" + back])
+    with open(path, "rb") as a, open(back, "rb") as b:
+        same = a.read() == b.read(size)
+    os.unlink(back)
+    return same
+
+
+def random_file(path, mib):
+    with open(path, "wb") as f:
+        f.write(os.urandom(mib * 1048576))
