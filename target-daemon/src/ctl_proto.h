@@ -89,7 +89,7 @@ ctl_key_numeric(const char *key)
 		"lun", "luns", "sessions", "connections", "port", "tsih",
 		"cid", "size", "block_size", "commands", "read_bytes",
 		"written_bytes", "errors", "latency_us_avg",
-		"latency_us_total", "max_recv_dsl", "max_xmit_dsl",
+		"latency_us_total", "acls", "max_recv_dsl", "max_xmit_dsl",
 		"max_burst_length", "first_burst_length", "tasks",
 	};
 
