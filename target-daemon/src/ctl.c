@@ -524,6 +524,7 @@ handle_line(struct ctl *ctl, const char *line, size_t len, struct obuf *ob)
 	struct ctl_req *req = xmalloc(sizeof(*req));
 	char msg[CTL_MSG_MAX];
 	enum ctl_status st;
+	int rc;
 
 	st = ctl_req_parse(line, len, req, msg, sizeof(msg));
 	if (st != CTL_OK)
@@ -564,9 +565,10 @@ handle_line(struct ctl *ctl, const char *line, size_t len, struct obuf *ob)
 			snprintf(msg, sizeof(msg), "quick mode has no "
 			    "configuration file to reload");
 			st = CTL_ERR_UNSUPPORTED;
-		} else if (ctl->hooks.reload(ctl->hooks.arg, msg,
-		    sizeof(msg)) < 0) {
-			st = CTL_ERR_APPLY;
+		} else if ((rc = ctl->hooks.reload(ctl->hooks.arg, msg,
+		    sizeof(msg))) < 0) {
+			/* -EINVAL: the file has an error */
+			st = rc == -EINVAL ? CTL_ERR_INVALID : CTL_ERR_APPLY;
 		} else {
 			snprintf(msg, sizeof(msg), "reloaded %s",
 			    ctl->conf_path);
