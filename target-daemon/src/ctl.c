@@ -50,7 +50,7 @@ struct ctl_client {
 	size_t inlen;
 	struct obuf out;
 	bool eof;        /* peer closed its side: close once out is sent */
-	bool close_sent; /* close once out is sent */
+	bool discard;    /* dropping the rest of a line that was too long */
 	uint64_t last;   /* evloop_now() of the last activity */
 };
 
@@ -627,7 +627,7 @@ client_flush(struct ctl_client *c)
 		c->last = evloop_now();
 	}
 	ob->off = ob->len = 0;
-	if (c->eof || c->close_sent) {
+	if (c->eof) {
 		client_free(c);
 		return false;
 	}
@@ -647,11 +647,25 @@ client_work(struct ctl_client *c)
 		if (c->out.len > 0)
 			break;
 		nl = memchr(c->in, '\n', c->inlen);
+		if (c->discard) {
+			/* the answer went out when the line overflowed */
+			if (nl == NULL) {
+				c->inlen = 0;
+			} else {
+				c->discard = false;
+				c->inlen -= (size_t)(nl + 1 - c->in);
+				memmove(c->in, nl + 1, c->inlen);
+				continue;
+			}
+		}
 		if (nl == NULL) {
 			if (c->inlen > CTL_LINE_MAX) {
-				ob_status(&c->out, CTL_ERR_TOO_LONG,
-				    "request line too long");
-				c->close_sent = true;
+				char m[64];
+
+				snprintf(m, sizeof(m), "request line longer "
+				    "than %u bytes", CTL_LINE_MAX);
+				ob_status(&c->out, CTL_ERR_TOO_LONG, m);
+				c->discard = true;
 				c->inlen = 0;
 				continue;
 			}

@@ -74,7 +74,7 @@ kill -0 "$PERF_PID" || fail "the reader ended while targets were added"
 rc=0
 wait "$PERF_PID" || rc=$?
 PERF_PID=""
-cat "$SCRATCH/perf.log" | tr '\r' '\n' | tail -n 3
+tr '\r' '\n' <"$SCRATCH/perf.log" | tail -n 3
 [ "$rc" -eq 0 ] || fail "reader failed (exit $rc) while targets were added"
 grep -q "finished" "$SCRATCH/perf.log" || fail "reader did not finish"
 stats=$(ctl --json show stats)
@@ -123,6 +123,45 @@ ctl frobnicate >/dev/null 2>&1 || rc=$?
 ctl frobnicate 2>&1 | grep -q "valid here: show, target" ||
 	fail "no list of valid words"
 
+# hostile clients: a line that is too long is refused and skipped, a ninth client refused,
+# requests pipelined on one connection each get their answer, and the
+# daemon keeps serving
+python3 - "$SOCK" <<'EOF' || fail "control socket limits"
+import socket, sys
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(sys.argv[1])
+    return s
+def answer(s):
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+s = conn()
+s.sendall(b"x" * 20000 + b"\nshow portals\n")
+s.shutdown(socket.SHUT_WR)
+got = answer(s).decode().splitlines()
+assert got[0].startswith("err too-long"), got
+assert got[1].startswith("portal ") and got[2] == "ok", got
+held = [conn() for _ in range(8)]
+extra = conn()
+got = answer(extra)
+assert got.startswith(b"err limit"), got
+for h in held:
+    h.close()
+s = conn()
+s.sendall(b"show portals\nshow%zz\n\x00\xff\nsave now\n")
+s.shutdown(socket.SHUT_WR)
+lines = answer(s).decode().splitlines()
+status = [l.split()[:2] for l in lines if l.startswith(("ok", "err"))]
+assert status == [["ok"], ["err", "syntax"], ["err", "syntax"],
+                  ["err", "syntax"]], lines
+EOF
+ctl show portals | grep -q "^127.0.0.1  *$PORT  *yes" || fail "control socket stopped answering"
+
 # 3. save, restart, the same configuration
 ctl target add "$IQN.c" || fail "target add c"
 echo "correct-horse-battery" | ctl chap set "$IQN.c" alice - || fail "chap set"
@@ -132,7 +171,9 @@ for w in targets luns acls portals; do
 done
 ctl save || fail "save"
 [ "$(stat -c %a "$conf")" = 600 ] || fail "saved file with a secret is not mode 600"
-ls "$SCRATCH" | grep -q "minisand.conf.tmp" && fail "temporary file left behind"
+for f in "$SCRATCH"/minisand.conf.tmp*; do
+	[ -e "$f" ] && fail "temporary file $f left behind"
+done
 stop_minisand || fail "minisand did not exit cleanly"
 [ -e "$SOCK" ] && fail "control socket left behind"
 start_minisand -c "$conf" --control "$SOCK"
