@@ -17,6 +17,8 @@
 #include "bs/bs.h"
 #include "conf/conf.h"
 #include "core/evloop.h"
+#include "ctl.h"
+#include "ctl_proto.h"
 #include "iscsi/server.h"
 #include "isns_client.h"
 #include "limits_minisan.h"
@@ -37,6 +39,8 @@ struct daemon_state {
 	struct apply_state apply;
 	struct isns_client *isns;
 	const char *conf_path; /* NULL in quick mode */
+	const char *control;   /* --control PATH, or NULL */
+	struct ctl *ctl;       /* the control socket, or NULL */
 };
 
 static void
@@ -68,8 +72,9 @@ usage(FILE *f)
 	    "  --mutual-chap USER:SECRET\n"
 	    "                     quick mode: the target's own name and "
 	    "secret (mutual CHAP)\n"
+	    "  --control PATH     minisanctl's socket (default %s)\n"
 	    "  --version          print the version and exit\n",
-	    DEFAULT_CONF);
+	    DEFAULT_CONF, CTL_DEFAULT_SOCKET);
 }
 
 static void
@@ -79,12 +84,47 @@ engine_ready(struct evloop_watch *w, uint32_t events)
 	bs_engine_complete(w->arg);
 }
 
-/* SIGHUP: re-reads the configuration file and applies it; a file with an
- * error leaves the running configuration as it is (ctld behaviour). */
+/* Puts a verified model in force (takes ownership of cf). Every change
+ * goes through here: SIGHUP and minisanctl alike. */
+static int
+apply_model(void *arg, struct conf *cf, char *err, size_t errlen)
+{
+	struct daemon_state *d = arg;
+	int rc = apply_reload(&d->apply, cf, err, errlen);
+
+	if (rc == 0)
+		isns_client_update(d->isns, d->apply.conf);
+	return rc;
+}
+
+/* SIGHUP and "minisanctl reload": re-reads the configuration file and
+ * applies it; a file with an error leaves the running configuration as it
+ * is (ctld behaviour). Returns 0 or -errno with err set. */
+static int
+reload_file(void *arg, char *err, size_t errlen)
+{
+	struct daemon_state *d = arg;
+	struct conf *cf = NULL;
+	int rc;
+
+	if (conf_parse_file(d->conf_path, &cf, err, errlen) < 0 ||
+	    conf_verify(cf, err, errlen) < 0) {
+		if (cf != NULL)
+			conf_free(cf);
+		log_warnx("reload refused, configuration unchanged: %s", err);
+		return -EINVAL;
+	}
+	rc = apply_model(d, cf, err, errlen);
+	if (rc < 0)
+		log_warnx("reload: %s", err);
+	else
+		log_info("configuration reloaded from %s", d->conf_path);
+	return rc;
+}
+
 static void
 reload(struct daemon_state *d)
 {
-	struct conf *cf = NULL;
 	char err[CONF_ERR_MAX * 2 + 64];
 
 	if (d->conf_path == NULL) {
@@ -92,18 +132,29 @@ reload(struct daemon_state *d)
 		    "reload");
 		return;
 	}
-	if (conf_parse_file(d->conf_path, &cf, err, sizeof(err)) < 0 ||
-	    conf_verify(cf, err, sizeof(err)) < 0) {
-		if (cf != NULL)
-			conf_free(cf);
-		log_warnx("reload refused, configuration unchanged: %s", err);
+	reload_file(d, err, sizeof(err));
+}
+
+/* The control socket: --control, else the control-socket directive, else
+ * the default. One asked for by name must work; the default is best
+ * effort (another minisand may hold it). */
+static void
+setup_control(struct daemon_state *d, const struct conf *cf)
+{
+	static const struct ctl_hooks hooks_tmpl = { apply_model,
+		reload_file, NULL };
+	struct ctl_hooks hooks = hooks_tmpl;
+	const char *path = d->control ? d->control : cf->control_socket;
+	char err[CONF_ERR_MAX];
+
+	hooks.arg = d;
+	d->ctl = ctl_new(d->loop, path ? path : CTL_DEFAULT_SOCKET, &d->apply,
+	    d->conf_path, &hooks, err, sizeof(err));
+	if (d->ctl != NULL)
 		return;
-	}
-	if (apply_reload(&d->apply, cf, err, sizeof(err)) < 0)
-		log_warnx("reload: %s", err);
-	else
-		log_info("configuration reloaded from %s", d->conf_path);
-	isns_client_update(d->isns, d->apply.conf);
+	if (path != NULL)
+		fatalx("%s", err);
+	log_warnx("%s; running without a control socket", err);
 }
 
 /* Ends the loop once the logouts asked for on shutdown are done. */
@@ -124,6 +175,7 @@ tick(void *arg)
 
 	iscsi_server_tick(&d->srv);
 	isns_client_tick(d->isns);
+	ctl_tick(d->ctl);
 	maybe_stop(d);
 }
 
@@ -237,13 +289,14 @@ enum long_opt {
 	OPT_MUTUAL_CHAP,
 	OPT_ISNS,
 	OPT_VERSION,
+	OPT_CONTROL,
 };
 
 /* Parses argv into a configuration (file or quick mode). Exits on usage
  * errors. */
 static struct conf *
 parse_args(int argc, char **argv, int *foreground, int *verbose,
-    int *check_only, const char **conf_path)
+    int *check_only, const char **conf_path, const char **control)
 {
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -255,6 +308,7 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		{ "mutual-chap", required_argument, NULL, OPT_MUTUAL_CHAP },
 		{ "isns", required_argument, NULL, OPT_ISNS },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -319,6 +373,16 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		case OPT_STATE_DIR:
 			free(quick->state_dir);
 			quick->state_dir = xstrdup(optarg);
+			break;
+		case OPT_CONTROL:
+			if (optarg[0] != '/' ||
+			    strlen(optarg) > CONF_SOCKET_PATH_MAX) {
+				fprintf(stderr, "minisand: --control wants an "
+				    "absolute path of at most %u bytes\n",
+				    CONF_SOCKET_PATH_MAX);
+				exit(2);
+			}
+			*control = optarg;
 			break;
 		case OPT_VERSION:
 			printf("minisand %s\n", MINISAN_VERSION);
@@ -396,7 +460,7 @@ main(int argc, char **argv)
 	char err[CONF_ERR_MAX * 2 + 64]; /* room for a nested message */
 
 	conf = parse_args(argc, argv, &foreground, &verbose, &check_only,
-	    &d.conf_path);
+	    &d.conf_path, &d.control);
 	if (conf == NULL) {
 		if (d.conf_path == NULL)
 			d.conf_path = DEFAULT_CONF;
@@ -434,6 +498,7 @@ main(int argc, char **argv)
 	d.apply.engine = d.engine;
 	if (apply_initial(&d.apply, conf, err, sizeof(err)) < 0)
 		fatalx("%s", err);
+	setup_control(&d, d.apply.conf);
 	if (evloop_set_tick(d.loop, 250, tick, &d) < 0)
 		fatal("timerfd");
 	if (!foreground) {
@@ -449,6 +514,7 @@ main(int argc, char **argv)
 	rc = evloop_run(d.loop);
 	if (rc < 0)
 		log_warnx("event loop: %s", strerror(-rc));
+	ctl_free(d.ctl);
 	/* queued writes are carried out before the workers stop */
 	bs_engine_free(d.engine);
 	apply_flush(&d.apply);

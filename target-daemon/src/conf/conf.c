@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/net.h"
 #include "limits_minisan.h"
 #include "util/xalloc.h"
 
@@ -93,6 +94,29 @@ conf_new(void)
 	return c;
 }
 
+/* Frees what a target owns (not the struct itself: it sits in an array). */
+static void
+target_fini(struct conf_target *t)
+{
+	for (size_t j = 0; j < t->nluns; j++) {
+		free(t->luns[j].path);
+		free(t->luns[j].serial);
+	}
+	free(t->luns);
+	for (size_t j = 0; j < t->nallow; j++)
+		free(t->allow[j]);
+	free(t->allow);
+	for (size_t j = 0; j < t->nnets; j++)
+		free(t->nets[j]);
+	free(t->nets);
+	free(t->chap_user);
+	free(t->chap_secret);
+	free(t->mutual_user);
+	free(t->mutual_secret);
+	free(t->name);
+	free(t->alias);
+}
+
 void
 conf_free(struct conf *c)
 {
@@ -105,29 +129,11 @@ conf_free(struct conf *c)
 		free(c->isns_servers[i].host);
 	free(c->isns_servers);
 	free(c->isns_entity);
-	for (size_t i = 0; i < c->ntargets; i++) {
-		struct conf_target *t = &c->targets[i];
-
-		for (size_t j = 0; j < t->nluns; j++) {
-			free(t->luns[j].path);
-			free(t->luns[j].serial);
-		}
-		free(t->luns);
-		for (size_t j = 0; j < t->nallow; j++)
-			free(t->allow[j]);
-		free(t->allow);
-		for (size_t j = 0; j < t->nnets; j++)
-			free(t->nets[j]);
-		free(t->nets);
-		free(t->chap_user);
-		free(t->chap_secret);
-		free(t->mutual_user);
-		free(t->mutual_secret);
-		free(t->name);
-		free(t->alias);
-	}
+	for (size_t i = 0; i < c->ntargets; i++)
+		target_fini(&c->targets[i]);
 	free(c->targets);
 	free(c->state_dir);
+	free(c->control_socket);
 	free(c->disc_chap_user);
 	free(c->disc_chap_secret);
 	free(c->disc_mutual_user);
@@ -351,6 +357,79 @@ conf_add_lun(struct conf_target *t, uint32_t id, const char *path, int line)
 	return l;
 }
 
+int
+conf_remove_target(struct conf *c, const char *name)
+{
+	struct conf_target *t = conf_find_target(c, name);
+	size_t i;
+
+	if (t == NULL)
+		return -ENOENT;
+	i = (size_t)(t - c->targets);
+	target_fini(t);
+	memmove(&c->targets[i], &c->targets[i + 1],
+	    (c->ntargets - i - 1) * sizeof(*c->targets));
+	c->ntargets--;
+	return 0;
+}
+
+int
+conf_remove_lun(struct conf_target *t, uint32_t id)
+{
+	struct conf_lun *l = conf_find_lun(t, id);
+	size_t i;
+
+	if (l == NULL)
+		return -ENOENT;
+	i = (size_t)(l - t->luns);
+	free(l->path);
+	free(l->serial);
+	memmove(&t->luns[i], &t->luns[i + 1],
+	    (t->nluns - i - 1) * sizeof(*t->luns));
+	t->nluns--;
+	return 0;
+}
+
+/* Removes entry i of a string array of *n. */
+static void
+strv_remove(char **v, size_t *n, size_t i)
+{
+	free(v[i]);
+	memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof(*v));
+	(*n)--;
+}
+
+int
+conf_remove_allow(struct conf_target *t, const char *initiator)
+{
+	for (size_t i = 0; i < t->nallow; i++) {
+		if (strcasecmp(t->allow[i], initiator) == 0) {
+			strv_remove(t->allow, &t->nallow, i);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int
+conf_remove_network(struct conf_target *t, const char *cidr)
+{
+	struct net_cidr want, have;
+
+	if (net_cidr_parse(cidr, &want) != 0)
+		return -EINVAL;
+	for (size_t i = 0; i < t->nnets; i++) {
+		if (net_cidr_parse(t->nets[i], &have) != 0)
+			continue;
+		if (have.family == want.family && have.prefix == want.prefix &&
+		    memcmp(have.addr, want.addr, sizeof(have.addr)) == 0) {
+			strv_remove(t->nets, &t->nnets, i);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 struct conf_target *
 conf_find_target(const struct conf *c, const char *name)
 {
@@ -543,6 +622,14 @@ verify_globals(const struct conf *c, char *err, size_t errlen)
 		    t->mutual_user, t->mutual_secret, t->line, err,
 		    errlen) != 0)
 			return -EINVAL;
+	}
+	/* sockaddr_un.sun_path holds 108 bytes with the NUL */
+	if (c->control_socket != NULL && (c->control_socket[0] != '/' ||
+	    strlen(c->control_socket) > CONF_SOCKET_PATH_MAX)) {
+		conf_errf(c, 0, err, errlen,
+		    "control-socket '%s' must be an absolute path of at most "
+		    "%u bytes", c->control_socket, CONF_SOCKET_PATH_MAX);
+		return -EINVAL;
 	}
 	if (c->state_dir != NULL && c->state_dir[0] != '/') {
 		conf_errf(c, 0, err, errlen,

@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #define CONF_ERR_MAX 512
+/* Longest control-socket path (sockaddr_un.sun_path less its NUL). */
+#define CONF_SOCKET_PATH_MAX 107u
 
 struct conf_lun {
 	uint32_t id;         /* LUN number */
@@ -56,6 +58,7 @@ struct conf {
 	int immediate_data;     /* default 1 */
 	int initial_r2t;        /* default 0 */
 	char *state_dir;        /* persistent reservations; NULL: none */
+	char *control_socket;   /* minisanctl's unix socket; NULL: default */
 	/* CHAP for discovery sessions; NULL: none required */
 	char *disc_chap_user, *disc_chap_secret;
 	char *disc_mutual_user, *disc_mutual_secret;
@@ -106,6 +109,14 @@ int conf_add_allow(struct conf_target *t, const char *initiator);
 int conf_add_network(struct conf_target *t, const char *cidr);
 struct conf_lun *conf_add_lun(struct conf_target *t, uint32_t id,
     const char *path, int line);
+/* Removers (the run-time control socket edits a model with them). They
+ * return 0, or -ENOENT if there is no such entry; conf_remove_network
+ * compares networks by value ("10.0.0.0/8" is "10.0.0.0/08") and returns
+ * -EINVAL for a malformed cidr. Pointers into the array shift. */
+int conf_remove_target(struct conf *c, const char *name);
+int conf_remove_lun(struct conf_target *t, uint32_t id);
+int conf_remove_allow(struct conf_target *t, const char *initiator);
+int conf_remove_network(struct conf_target *t, const char *cidr);
 
 /* Semantic checks on a complete configuration: at least one portal, valid
  * and unique target names (RFC7143 4.2.7), unique LUN ids below

@@ -94,6 +94,9 @@ static const struct directive directives[] = {
 	/* where persistent reservations with APTPL are kept */
 	{ "state-directory", SCOPE_GLOBAL, D_TEXT, G(state_dir), 0,
 	    MINISAN_CONF_STRING_MAX, 0, NULL },
+	/* minisanctl's unix socket (ctl.c) */
+	{ "control-socket", SCOPE_GLOBAL, D_TEXT, G(control_socket), 0,
+	    CONF_SOCKET_PATH_MAX, 0, NULL },
 	{ "discovery-chap", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 0, d_disc_chap },
 	{ "discovery-mutual-chap", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 0,
 	    d_disc_mutual_chap },
@@ -1064,6 +1067,11 @@ conf_format(const struct conf *c)
 	if (c->state_dir != NULL) {
 		sb_printf(&sb, "state-directory ");
 		sb_value(&sb, c->state_dir);
+		sb_printf(&sb, "\n");
+	}
+	if (c->control_socket != NULL) {
+		sb_printf(&sb, "control-socket ");
+		sb_value(&sb, c->control_socket);
 		sb_printf(&sb, "\n");
 	}
 	for (size_t i = 0; i < c->nportals; i++) {

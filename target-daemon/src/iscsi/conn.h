@@ -86,6 +86,7 @@ struct iscsi_task {
 	uint32_t r2tsn;
 	uint32_t data_sn;          /* Data-In sent, or Data-Out expected */
 	struct tmf_wait *tmf;      /* TMF waiting for this task to end */
+	uint64_t exec_ns;          /* monotonic time scsi_exec() was called */
 };
 
 struct session {

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "limits_minisan.h"
 #include "scsi/scsi.h"
@@ -18,6 +19,16 @@
 #define ASC_DATA_PHASE_ERROR 0x4b
 
 static void task_scsi_done(struct scsi_task *st);
+
+/* Monotonic nanoseconds, for the per-LUN latency counters. */
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void
 task_free(struct iscsi_task *t)
@@ -227,6 +238,7 @@ task_scsi_done(struct scsi_task *st)
 {
 	struct iscsi_task *t = st->priv;
 
+	scsi_task_account(st, now_ns() - t->exec_ns);
 	if (t->tmf != NULL) {
 		tmf_task_ended(t->tmf);
 		t->tmf = NULL;
@@ -259,6 +271,7 @@ task_exec(struct iscsi_task *t)
 	t->scsi.data_out = t->wbuf;
 	t->scsi.data_out_len = t->wgot;
 	t->refs++; /* held by the SCSI layer until done() */
+	t->exec_ns = now_ns();
 	scsi_exec(&t->scsi);
 }
 

@@ -78,6 +78,41 @@ bool iscsi_server_stopped(const struct iscsi_server *srv);
 /* Closes every remaining connection; tasks in flight finish unseen. */
 void iscsi_server_close_all(struct iscsi_server *srv);
 
+/* A live session as the control socket shows it. The strings are borrowed
+ * and valid during the callback only. */
+struct iscsi_session_info {
+	uint16_t tsih;
+	char isid[13];           /* 12 hex digits */
+	const char *initiator;   /* InitiatorName */
+	const char *target;      /* NULL: discovery session */
+	unsigned nconns;
+	unsigned ntasks;         /* commands in the CmdSN window */
+	struct param_set params; /* negotiated */
+};
+
+/* One connection of a session (same lifetime rules). */
+struct iscsi_conn_info {
+	uint64_t id;
+	uint16_t cid;
+	const char *peer;        /* "1.2.3.4:5678" */
+	char local[64];          /* the portal address it came in on */
+	bool header_digest, data_digest;
+	uint32_t max_recv_dsl, max_xmit_dsl;
+	unsigned ntasks;
+};
+
+typedef void iscsi_session_visit_cb(const struct iscsi_session_info *si,
+    void *arg);
+typedef void iscsi_conn_visit_cb(const struct iscsi_conn_info *ci, void *arg);
+
+/* Calls scb for every logged-in session that is not closing, then ccb for
+ * each of its connections. The callbacks must not change the server. */
+void iscsi_server_each_session(struct iscsi_server *srv,
+    iscsi_session_visit_cb *scb, iscsi_conn_visit_cb *ccb, void *arg);
+/* Number of logged-in sessions on t that are not closing. */
+unsigned iscsi_server_target_sessions(const struct iscsi_server *srv,
+    const struct iscsi_target *t);
+
 #define ISCSI_SHUTDOWN_GRACE_SEC 3
 /* Periodic housekeeping: login timeouts, NOP-In pings, dead peers. */
 void iscsi_server_tick(void *srv);

@@ -259,3 +259,52 @@ session_drop_held(struct session *s, const struct conn *c)
 		}
 	}
 }
+
+void
+iscsi_server_each_session(struct iscsi_server *srv,
+    iscsi_session_visit_cb *scb, iscsi_conn_visit_cb *ccb, void *arg)
+{
+	for (struct session *s = srv->sessions; s != NULL; s = s->next) {
+		struct iscsi_session_info si;
+
+		if (s->closing)
+			continue;
+		memset(&si, 0, sizeof(si));
+		si.tsih = s->tsih;
+		for (size_t i = 0; i < sizeof(s->isid); i++)
+			snprintf(si.isid + 2 * i, 3, "%02x", s->isid[i]);
+		si.initiator = s->initiator_name;
+		si.target = s->target != NULL ? s->target->name : NULL;
+		si.nconns = s->nconns;
+		si.ntasks = s->ntasks;
+		si.params = s->params;
+		scb(&si, arg);
+		for (struct conn *c = s->conns; c != NULL; c = c->sess_next) {
+			struct iscsi_conn_info ci;
+
+			memset(&ci, 0, sizeof(ci));
+			ci.id = c->id;
+			ci.cid = c->cid;
+			ci.peer = c->peer;
+			net_format_addr(&c->local, ci.local, sizeof(ci.local));
+			ci.header_digest = c->header_digest;
+			ci.data_digest = c->data_digest;
+			ci.max_recv_dsl = c->max_recv_dsl;
+			ci.max_xmit_dsl = c->max_xmit_dsl;
+			ci.ntasks = c->ntasks;
+			ccb(&ci, arg);
+		}
+	}
+}
+
+unsigned
+iscsi_server_target_sessions(const struct iscsi_server *srv,
+    const struct iscsi_target *t)
+{
+	unsigned n = 0;
+
+	for (const struct session *s = srv->sessions; s != NULL; s = s->next)
+		if (s->target == t && !s->closing)
+			n++;
+	return n;
+}

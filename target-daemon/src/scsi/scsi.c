@@ -4,6 +4,7 @@
  * attention reporting, the opcode table and the task lifecycle. */
 #include "scsi/scsi.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,6 +370,48 @@ scsi_data_in_alloc(struct scsi_task *task, uint32_t full_len,
 	task->data_in_len = (uint32_t)(task->xfer_len < task->edtl ?
 	    task->xfer_len : task->edtl);
 	return buf;
+}
+
+void
+scsi_task_account(const struct scsi_task *task, uint64_t elapsed_ns)
+{
+	struct scsi_lun *lu = task->lu;
+	bool ok = task->status == SCSI_STATUS_GOOD ||
+	    task->status == SCSI_STATUS_CONDITION_MET;
+
+	if (lu == NULL)
+		return;
+	__atomic_fetch_add(&lu->st_commands, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&lu->st_latency_ns, elapsed_ns, __ATOMIC_RELAXED);
+	if (!ok) {
+		__atomic_fetch_add(&lu->st_errors, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (task->data_in_len > 0)
+		__atomic_fetch_add(&lu->st_read_bytes, task->data_in_len,
+		    __ATOMIC_RELAXED);
+	if (task->data_out_len > 0)
+		__atomic_fetch_add(&lu->st_written_bytes, task->data_out_len,
+		    __ATOMIC_RELAXED);
+}
+
+void
+scsi_lun_get_stats(struct scsi_lun *lu, struct scsi_lun_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&lu->lock);
+	out->size_bytes = lu->nblocks * lu->block_size;
+	pthread_mutex_unlock(&lu->lock);
+	out->block_size = lu->block_size;
+	out->readonly = lu->readonly;
+	out->commands = __atomic_load_n(&lu->st_commands, __ATOMIC_RELAXED);
+	out->read_bytes = __atomic_load_n(&lu->st_read_bytes,
+	    __ATOMIC_RELAXED);
+	out->written_bytes = __atomic_load_n(&lu->st_written_bytes,
+	    __ATOMIC_RELAXED);
+	out->errors = __atomic_load_n(&lu->st_errors, __ATOMIC_RELAXED);
+	out->latency_ns = __atomic_load_n(&lu->st_latency_ns,
+	    __ATOMIC_RELAXED);
 }
 
 void

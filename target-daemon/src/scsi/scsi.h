@@ -169,6 +169,27 @@ void scsi_target_reset(struct scsi_target *tgt,
 /* An I_T nexus is gone (session closed): forget its per-nexus state. */
 void scsi_nexus_loss(struct scsi_target *tgt, const struct scsi_nexus *nexus);
 
+/* A LUN's size and what it has done since it was created. */
+struct scsi_lun_stats {
+	uint64_t size_bytes;
+	uint32_t block_size;
+	int readonly;
+	uint64_t commands;      /* tasks that reached the LUN and ended */
+	uint64_t read_bytes;    /* data-in of commands that succeeded */
+	uint64_t written_bytes; /* data-out of commands that succeeded */
+	uint64_t errors;        /* ended with another status than GOOD or
+				 * CONDITION MET */
+	uint64_t latency_ns;    /* sum over commands of the time in the SCSI
+				 * layer, as the transport measured it */
+};
+
+/* Reads lu's counters (each one exact; together a near snapshot). */
+void scsi_lun_get_stats(struct scsi_lun *lu, struct scsi_lun_stats *out);
+/* The transport reports a task whose done() has run, with the time from
+ * scsi_exec() to done(). Counted against the LUN scsi_exec() found (none:
+ * nothing counted). Lock-free, callable from any thread. */
+void scsi_task_account(const struct scsi_task *task, uint64_t elapsed_ns);
+
 /* Fills fixed-format sense data (SPC-4 4.5.3) and CHECK CONDITION status. */
 void scsi_task_set_sense(struct scsi_task *task, uint8_t key, uint8_t asc,
     uint8_t ascq);

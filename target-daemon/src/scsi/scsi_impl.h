@@ -145,6 +145,12 @@ struct scsi_lun {
 	 * (xcopy.c): owned list, newest first. */
 	struct xcopy_held *copies;
 
+	/* Counters (scsi_task_account), updated with relaxed atomics: tasks
+	 * of several loops may end at once, and no lock is worth taking for
+	 * statistics. */
+	uint64_t st_commands, st_read_bytes, st_written_bytes, st_errors;
+	uint64_t st_latency_ns;
+
 	/* The order of medium accesses (medium.c); has its own mutex. */
 	struct lba_lock_table ranges;
 };

@@ -1048,7 +1048,7 @@ TEST(shipped_configs)
 			    "iqn.2026-11.org.minisan:appliance");
 			REQUIRE(c->targets[0].nluns == 1);
 			CHECK_EQ_INT(c->targets[0].luns[0].id, 0);
-			CHECK_STR(c->targets[0].luns[0].path, "/dev/md0");
+			CHECK_STR(c->targets[0].luns[0].path, "/dev/md/data");
 		} else {
 			CHECK(c->ntargets >= 2);
 		}
