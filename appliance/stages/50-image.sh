@@ -58,7 +58,7 @@ boot
 CFG
 grub-mkimage -O x86_64-efi -p /EFI/BOOT -c "$tmp/grub.cfg" \
 	-o "$tmp/BOOTX64.EFI" part_msdos fat search search_label linux serial \
-	terminal normal boot
+	terminal normal boot all_video
 
 truncate -s "${IMAGE_MIB}M" "$img"
 # A fixed disk identifier ("mini"): sfdisk would pick a random one.

@@ -45,7 +45,8 @@ class Console:
         if not data:
             raise ConsoleTimeout("console closed (VM stopped?)")
         self.log.write(data)
-        self.buf += data
+        # Firmware and the kernel's early console pad with NULs.
+        self.buf += data.replace(b"\0", b"")
         return True
 
     def expect(self, pattern, timeout):
