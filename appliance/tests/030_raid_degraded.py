@@ -33,6 +33,8 @@ def main():
         boot = vm.wait_ready()
         V.check(V.MARK["MARK_DEGRADED"] in boot,
                 "the console reports the array DEGRADED with a disk missing")
+        V.check("missing: the disk with serial minisan-disk2" in boot,
+                "the console names the missing disk by its serial number")
         V.check(V.lun_matches(vm, data, vmdir),
                 "the degraded array serves the same data")
         vm.shell()

@@ -127,6 +127,37 @@ arrays_create() {
 	done
 }
 
+# The members of each healthy array, by serial number, are kept on the
+# config partition, so that a degraded boot can say which disk is gone.
+members_file() {
+	echo "/media/config/state/md-$1.members"
+}
+
+members_remember() {
+	local name=$1 disk
+	mkdir -p /media/config/state 2>/dev/null || return 0
+	for disk in $2; do
+		echo "$(disk_describe "/dev/$disk")"
+	done >"$(members_file "$name").tmp" &&
+		mv "$(members_file "$name").tmp" "$(members_file "$name")"
+}
+
+members_missing() {
+	local name=$1 now="" disk line serial
+	[ -f "$(members_file "$name")" ] || return 0
+	for disk in $2; do
+		now="$now|$(disk_describe "/dev/$disk" | sed -n 's/.* serial //p')"
+	done
+	while read -r line; do
+		serial=$(echo "$line" | sed -n 's/.* serial //p')
+		[ -n "$serial" ] || continue
+		case "$now|" in
+		*"|$serial|"*) ;;
+		*) say "minisan:   missing: the disk with serial $serial (at the last healthy boot: ${line%% *})" ;;
+		esac
+	done <"$(members_file "$name")"
+}
+
 # arrays_report: one line per array, and what to do about a degraded one.
 arrays_report() {
 	local found=0 md name detail state active members size
@@ -137,7 +168,7 @@ arrays_report() {
 		name=${md##*/}
 		eval "$(mdadm --detail --export "$md" 2>/dev/null | grep -E '^MD_(LEVEL|DEVICES)=')"
 		detail=$(mdadm --detail "$md" 2>/dev/null)
-		state=$(echo "$detail" | sed -n 's/^ *State : //p')
+		state=$(echo "$detail" | sed -n 's/^ *State : //p' | sed 's/ *,/,/g; s/ *$//')
 		active=$(echo "$detail" | sed -n 's/^ *Active Devices : //p')
 		members=$(echo "$detail" | awk '$NF ~ /^\/dev\// && /active|rebuilding|spare/ { sub("/dev/", "", $NF); printf " %s", $NF }')
 		size=$(awk -v s="$(cat "/sys/block/$(basename "$(readlink -f "$md")")/size")" \
@@ -147,11 +178,17 @@ arrays_report() {
 		*degraded*recovering* | *recovering*degraded*)
 			# A new RAID 5 builds its parity this way too: that is no
 			# failure. Otherwise md is rebuilding onto a spare.
-			grep -qx "$name" /run/minisan-created 2>/dev/null ||
+			if grep -qx "$name" /run/minisan-created 2>/dev/null; then
+				members_remember "$name" "$members"
+			else
 				say "$MARK_DEGRADED array $name lost a disk and is rebuilding onto a spare; the LUN keeps serving."
+				members_missing "$name" "$members"
+			fi
 			;;
+		*) members_remember "$name" "$members" ;;
 		*degraded*)
 			say "$MARK_DEGRADED array $name is missing $(( ${MD_DEVICES:-0} - ${active:-0} )) disk(s); the LUN keeps serving."
+			members_missing "$name" "$members"
 			say "minisan:   put in a blank disk of at least the same size and run: mdadm /dev/md/$name --add /dev/DISK"
 			;;
 		esac
