@@ -12,7 +12,7 @@ OUT := $(CURDIR)/out
 DAEMON := $(MAKE) -C target-daemon OUT=$(OUT)
 
 .PHONY: all deps daemon asan unit-tests fuzz bench check run run-daemon image \
-	clean distclean
+	test-initiator clean distclean
 
 all: daemon
 
@@ -85,13 +85,22 @@ $(OUT)/image/minisan.img: $(OUT)/kernel/RELEASE \
 		$(STAGES)/50-image.sh $(STAGE_LIB)
 	@$(STAGES)/50-image.sh $(OUT)
 
+# The appliance tests' initiator VM (test tooling, not in the image).
+INITIATOR_FILES := $(wildcard appliance/tests/initiator/*)
+$(OUT)/initiator/initramfs.img: $(OUT)/rootfs.MANIFEST $(OUT)/kernel/RELEASE \
+		$(INITIATOR_FILES) $(STAGE_LIB)
+	@appliance/tests/initiator/build.sh $(OUT)
+
+test-initiator: $(OUT)/initiator/initramfs.img
+
 FORCE:
 
 # clean keeps the downloads (out/dl) and the VM disks (out/vm)
 clean:
 	@$(DAEMON) clean
 	rm -rf $(OUT)/kernel $(OUT)/mdadm $(OUT)/modules $(OUT)/rootfs \
-		$(OUT)/rootfs.MANIFEST $(OUT)/initramfs $(OUT)/image
+		$(OUT)/rootfs.MANIFEST $(OUT)/initramfs $(OUT)/image \
+		$(OUT)/initiator $(OUT)/apptest
 
 distclean:
 	rm -rf $(OUT)

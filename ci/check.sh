@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make check`: builds minisand (musl static and ASan+UBSan), runs every unit
-# test binary and every integration test, and ends with the summary line
+# test binary and every integration test, builds the appliance image and
+# boots it in the appliance tests, and ends with the summary line
 # "N passed, N failed". Exits non-zero if anything failed.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -71,6 +72,27 @@ for t in "$top"/target-daemon/tests/integ/[0-9][0-9][0-9]_*.sh; do
 	fi
 	record "$name" "$rc"
 done
+
+note "== appliance (image build, then VMs under TCG)"
+if make -s -C "$top" image test-initiator; then
+	record appliance-image 0
+	for t in "$top"/appliance/tests/[0-9][0-9][0-9]_*.py; do
+		name=appliance-$(basename "$t" .py)
+		log="$OUT/check/$name.log"
+		summary=$(sed -n 's/^# SUMMARY: //p' "$t")
+		note "-- $name: $summary"
+		timeout 1200 python3 "$t" >"$log" 2>&1
+		rc=$?
+		if [ "$rc" -ne 0 ]; then
+			tail -n 40 "$log"
+		elif grep -q '^TABLE' "$log"; then
+			sed -n 's/^TABLE //p' "$log"
+		fi
+		record "$name" "$rc"
+	done
+else
+	record appliance-image 1
+fi
 
 [ -n "$failures" ] && note "failed:$failures"
 note "$passed passed, $failed failed"

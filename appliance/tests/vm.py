@@ -156,3 +156,56 @@ def lun_matches(vm, path, scratch):
 def random_file(path, mib):
     with open(path, "wb") as f:
         f.write(os.urandom(mib * 1048576))
+
+
+class InitiatorVM:
+    """The test initiator: the appliance's kernel with iscsi_tcp and
+    iscsistart (appliance/tests/initiator), booted directly with -kernel on
+    QEMU user networking, where 10.0.2.2 is the host's loopback."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        os.makedirs(workdir, exist_ok=True)
+        self.log_path = os.path.join(workdir, "initiator-console.log")
+        self.proc = None
+        self.con = None
+
+    def start(self):
+        sock = os.path.join(self.workdir, "initiator.sock")
+        if os.path.exists(sock):
+            os.unlink(sock)
+        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max",
+               "-m", "256", "-display", "none", "-no-reboot",
+               "-kernel", os.path.join(OUT, "kernel", "vmlinuz"),
+               "-initrd", os.path.join(OUT, "initiator", "initramfs.img"),
+               "-append", "console=ttyS0,115200 quiet panic=-1",
+               "-netdev", "user,id=n0",
+               "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:00:02:01",
+               "-serial", "unix:%s,server=on,wait=on" % sock]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=open(self.log_path + ".qemu", "ab"))
+        self.con = Console(sock, self.log_path, connect_timeout=60)
+        self.con.expect(r"initiator: ready", BOOT_DEADLINE)
+        self.con.shell(60)
+
+    def run(self, command, timeout=120):
+        return self.con.run(command, timeout)
+
+    def must(self, command, timeout=120):
+        status, out = self.run(command, timeout)
+        if status != 0:
+            fail("initiator VM: `%s` exited %d:\n%s" % (command, status, out))
+        return out
+
+    def poweroff(self):
+        self.con.send("sync; poweroff -f\r")
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()

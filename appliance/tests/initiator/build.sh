@@ -1,0 +1,55 @@
+#!/bin/sh
+# Builds the test initiator VM's initramfs from the appliance's kernel and
+# busybox plus the host's iscsistart and mke2fs (dynamic: their libraries
+# come along, found with ldd). Test tooling only, not part of the image.
+#   in:  OUT/kernel, OUT/rootfs/bin/busybox, /usr/sbin/iscsistart, /sbin/mke2fs
+#   out: OUT/initiator/initramfs.img
+set -eu
+STAGE=initiator
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+. "$top/appliance/lib.sh"
+[ $# -eq 1 ] || { echo "usage: $0 OUT" >&2; exit 2; }
+mkdir -p "$1" && out=$(cd "$1" && pwd)
+here="$top/appliance/tests/initiator"
+release=$(cat "$out/kernel/RELEASE")
+
+begin_output "$out/initiator"
+tree="$out/initiator.tmp/tree"
+mkdir -p "$tree/bin" "$tree/sbin" "$tree/usr/bin" "$tree/usr/sbin" "$tree/etc" \
+	"$tree/proc" "$tree/sys" "$tree/dev" \
+	"$tree/lib/modules"
+cp "$out/rootfs/bin/busybox" "$tree/bin/busybox"
+"$tree/bin/busybox" --list-full | while read -r applet; do
+	[ -e "$tree/$applet" ] || ln -s /bin/busybox "$tree/$applet"
+done
+for prog in /usr/sbin/iscsistart /sbin/mke2fs; do
+	rm -f "$tree/sbin/${prog##*/}"
+	cp "$prog" "$tree/sbin/"
+	ldd "$prog" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' |
+		while read -r lib; do
+			mkdir -p "$tree$(dirname "$lib")"
+			cp -L "$lib" "$tree$lib"
+		done
+done
+ln -sf mke2fs "$tree/sbin/mkfs.ext4"
+cp /etc/mke2fs.conf "$tree/etc/"
+mods="virtio_pci virtio_net sd_mod iscsi_tcp raid1 crc32c_generic ext4"
+for mod in $mods; do
+	modprobe -d "$out/kernel" -S "$release" --show-depends "$mod"
+done | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r ko; do
+	rel=${ko#"$out/kernel/"}
+	mkdir -p "$tree/$(dirname "$rel")"
+	cp "$ko" "$tree/$rel"
+done
+cp "$out/kernel/lib/modules/$release/modules.order" \
+	"$out/kernel/lib/modules/$release/modules.builtin" \
+	"$out/kernel/lib/modules/$release/modules.builtin.modinfo" \
+	"$tree/lib/modules/$release/"
+depmod -b "$tree" "$release"
+install -m 755 "$here/init" "$tree/init"
+install -m 755 "$here/udhcpc.script" "$tree/etc/udhcpc.script"
+(cd "$tree" && find . -mindepth 1 | LC_ALL=C sort |
+	cpio -o -H newc --owner=0:0 --quiet) | gzip -1 >"$out/initiator.tmp/initramfs.img"
+rm -rf "$tree"
+finish_output "$out/initiator"
+msg "initiator initramfs $(du -h "$out/initiator/initramfs.img" | cut -f1)"
