@@ -1,5 +1,5 @@
 #!/bin/sh
-# `make run` until the appliance image lands: minisand in the foreground on
+# `make run-daemon`: minisand alone, on the host, in the foreground on
 # 127.0.0.1:3260 exporting a 1 GiB sparse file from out/run/ as LUN 0.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
