@@ -34,7 +34,7 @@ fuzz: deps
 	@ci/fuzz.sh $${FUZZ_SECONDS:-120}
 
 # BENCH_SECONDS per workload and target (default 10); results in out/bench/
-bench: deps
+bench: deps image
 	@$(DAEMON) daemon bench-tools
 	@ci/bench.sh
 

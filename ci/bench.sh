@@ -345,10 +345,26 @@ crc_micro() {
 	done <"$SCRATCH/crc.log"
 }
 
-# Appliance hook (issue 5): when `make image` exists, this records the
-# image size and the boot time; until then it records nothing.
+# The appliance: image size, and seconds from QEMU's start to "iSCSI target
+# ready" on the console (TCG, first boot: the RAID 5 is created then).
 appliance_rows() {
-	msg "appliance: image size and boot time not measured (no image yet, issue 5)"
+	img="$OUT/image/minisan.img"
+	if [ ! -f "$img" ]; then
+		record appliance-boot local error - - - - - - "no $img (make image)"
+		return 0
+	fi
+	mib=$(($(stat -c %s "$img") / 1048576))
+	initrd=$(du -k "$OUT/initramfs/initramfs.img" | cut -f1)
+	record appliance-image local ok "$mib" MiB - - - - \
+		"disk image; initramfs $((initrd / 1024)) MiB zstd"
+	for fw in bios uefi; do
+		if secs=$(python3 "$top/appliance/tests/boot_time.py" "$fw" 2>"$SCRATCH/boot-$fw.log"); then
+			record "boot-$fw" local ok "$secs" s - - - - \
+				"QEMU start to target ready, TCG"
+		else
+			record "boot-$fw" local error - - - - - - "boot failed: $(tail -n 1 "$SCRATCH/boot-$fw.log")"
+		fi
+	done
 }
 
 msg "minisand $M_URL (pid $M_PID), tgt $T_URL (pid $T_PID)," \

@@ -154,6 +154,19 @@ def derived(rows):
                 "%s %s" % (impl, "/".join(fmt(crc[impl].get(n), ".0f")
                                           for n in sizes))
                 for impl in sorted(crc))))
+    image = rows.get(("appliance-image", "local"))
+    if image and image.get("status") == "ok":
+        boots = []
+        for fw in ("bios", "uefi"):
+            r = rows.get(("boot-" + fw, "local"))
+            if r and r.get("status") == "ok":
+                boots.append("%s %s s" % (fw.upper(), fmt(num(r, "value"), ".1f")))
+            elif r:
+                boots.append("%s failed" % fw.upper())
+        out.append("appliance: image %s MiB (%s); QEMU start to target "
+                   "ready under TCG: %s" % (fmt(num(image, "value"), ".0f"),
+                                           image.get("note", ""),
+                                           ", ".join(boots) or "not measured"))
     return out, tcp, cost
 
 
