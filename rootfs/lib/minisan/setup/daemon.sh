@@ -70,12 +70,16 @@ daemon_why() {
 # minisand answers.
 daemon_nudge() {
 	local i=0
-	daemon_running && return 0
+	if daemon_running; then
+		echo "minisand is running."
+		return 0
+	fi
 	[ -f "$SUPERVISOR_PID" ] && kill -USR1 "$(cat "$SUPERVISOR_PID")" 2>/dev/null
 	printf 'Waiting for minisand to start '
 	while [ $i -lt 40 ]; do
 		if daemon_running; then
-			echo " running."
+			echo
+			echo "minisand is running."
 			return 0
 		fi
 		printf '.'

@@ -319,7 +319,7 @@ dk_create() {
 		logger -t minisan -- "created array $name: raid$level from$chosen (minisan-setup)"
 		SETUP_ARRAYS_DELETED=$(echo "$SETUP_ARRAYS_DELETED" | tr ' ' '\n' | grep -vx "$name" | tr '\n' ' ')
 		setup_changed "arrays"
-		daemon_running || daemon_nudge || true
+		daemon_nudge || true
 	else
 		ui_err "mdadm --create failed:"
 		sed 's/^/    /' "$log" | tail -n 5

@@ -53,8 +53,10 @@ ui_ask() {
 
 # ui_secret PROMPT: like ui_read, without echo.
 ui_secret() {
-	printf '%s: ' "$1"
+	# Echo goes off before the prompt shows: an answer typed at once is
+	# not echoed either.
 	stty -echo 2>/dev/null
+	printf '%s: ' "$1"
 	IFS= read -r ANS || { stty echo 2>/dev/null; ui_eof; }
 	stty echo 2>/dev/null
 	echo
