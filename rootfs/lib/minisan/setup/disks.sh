@@ -95,7 +95,8 @@ dk_bar() {
 	on && /^md/ { exit }
 	on && /(resync|recovery|reshape|check) *=/ {
 		what = $0; sub(/^.*\] */, "", what); sub(/ *=.*/, "", what)
-		pct = $0; sub(/^.*= */, "", pct); sub(/%.*/, "", pct)
+		match($0, /= *[0-9.]+%/)
+		pct = substr($0, RSTART, RLENGTH); gsub(/[= %]/, "", pct)
 		fin = ""
 		if (match($0, /finish=[0-9.]+min/)) fin = substr($0, RSTART + 7, RLENGTH - 7)
 		n = int(pct * 40 / 100); bar = ""
@@ -111,7 +112,7 @@ dk_status_one() {
 	local md="$1" name="${1##*/}" detail level state active total dev st
 	detail=$(mdadm --detail "$md" 2>/dev/null)
 	level=$(echo "$detail" | sed -n 's/^ *Raid Level : //p')
-	state=$(echo "$detail" | sed -n 's/^ *State : //p')
+	state=$(echo "$detail" | sed -n 's/^ *State : //p' | sed 's/ *, */, /g; s/ *$//')
 	active=$(echo "$detail" | sed -n 's/^ *Active Devices : //p')
 	total=$(echo "$detail" | sed -n 's/^ *Raid Devices : //p')
 	echo "$name: $level, $(ui_size "$(dk_bytes "$(readlink -f "$md")")"), $state, $active of $total disks active"

@@ -56,7 +56,7 @@ save_appliance_conf() {
 menu_save() {
 	local out ok=1
 	ui_title "Save to the boot medium ($CONFIG_DIR)"
-	if ! mountpoint -q "$CONFIG_DIR" || grep -q " $CONFIG_DIR tmpfs " /proc/mounts; then
+	if ! grep -q " $CONFIG_DIR vfat " /proc/mounts; then
 		ui_err "$CONFIG_DIR is not the boot medium (no partition labelled MINISAN): changes last until a reboot only"
 	fi
 	if daemon_running; then
