@@ -75,6 +75,10 @@ def first_time_setup(vm, m):
     status = m.answer(r"r = refresh, Enter = back: ", "")
     V.check(re.search(r"data: raid1, .*2 of 2 disks active", status) is not None,
             "array status shows data as RAID 1 with 2 of 2 disks")
+    bar = re.search(r"(resync|recovery) +\[[#.]{40}\] +([0-9.]+)%", status)
+    if bar:
+        V.check(0 <= float(bar.group(2)) <= 100,
+                "the resync progress bar shows %s%%" % bar.group(2))
     m.choose("disks", "0")
     # Targets: CHAP on the default target.
     m.choose("main", "3")
@@ -117,9 +121,11 @@ def main():
 
         # The saved files, seen from the menu's shell.
         vm.shell()
+        # (A prompt of the previous command may precede the output.)
         status, out = vm.run("grep '^array' /media/config/appliance.conf")
-        V.check(status == 0 and out.strip() == "array data raid1 disks 2",
-                "appliance.conf records the array: " + out.strip())
+        arrays = out.strip().split("\n")[-1].replace("# ", "")
+        V.check(status == 0 and arrays == "array data raid1 disks 2",
+                "appliance.conf records the array and only it: " + arrays)
         status, out = vm.run("grep -c '^[[:space:]]*chap %s ' /media/config/minisan.conf" % USER)
         V.check(status == 0 and out.strip().endswith("1"), "minisan.conf holds the CHAP user")
         vm.con.send("exit\r")
