@@ -101,7 +101,9 @@ class VM:
         keys = ("MARK_INIT", "MARK_MODULES", "MARK_CONFIG", "MARK_ARRAYS",
                 "MARK_NETWORK", "MARK_READY")
         for key in keys[:keys.index(last) + 1]:
-            m = self.con.expect(r"(?s)(.*?)(%s[^\r\n]*)" % re.escape(MARK[key]),
+            # Up to the line's end: a line read in two pieces would
+            # otherwise be cut in two.
+            m = self.con.expect(r"(?s)(.*?)(%s[^\r\n]*)\r?\n" % re.escape(MARK[key]),
                                 BOOT_DEADLINE)
             text += m.group(1) + m.group(2) + b"\n"
         self.boot_seconds = time.monotonic() - self.boot_started
