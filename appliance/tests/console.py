@@ -75,9 +75,15 @@ class Console:
         self.sock.sendall(text)
 
     def shell(self, timeout=60):
-        """Gets a shell prompt on the console (Enter opens the session)."""
+        """Gets a shell prompt on the console: the console runs the setup
+        menu (minisan-setup), whose entry "s" starts a shell; Enter shows
+        the menu again, or a prompt when a shell runs already."""
+        self.buf = b""
         self.send("\r")
-        self.expect(rb"# ", timeout)
+        m = self.expect(rb"(# |\[main\] choice: )", timeout)
+        if m.group(1) != b"# ":
+            self.send("s\r")
+            self.expect(rb"# ", timeout)
         # No echo-related surprises: plain prompt, no terminal queries.
         self.run("stty -echo; export PS1='# '", timeout)
 

@@ -93,13 +93,17 @@ class VM:
         self.con = Console(sock, self.log_path, connect_timeout=60)
         self.boot_started = time.monotonic()
 
-    def wait_ready(self):
-        """Waits for the boot markers in order; returns the console text
-        from the start of the boot to the ready line."""
+    def wait_ready(self, last="MARK_READY"):
+        """Waits for the boot markers in order, up to LAST (a box whose
+        target cannot start yet stops at MARK_NETWORK); returns the console
+        text from the start of the boot to that line."""
         text = b""
-        for key in ("MARK_INIT", "MARK_MODULES", "MARK_CONFIG", "MARK_ARRAYS",
-                    "MARK_NETWORK", "MARK_READY"):
-            m = self.con.expect(r"(?s)(.*?)(%s[^\r\n]*)" % re.escape(MARK[key]),
+        keys = ("MARK_INIT", "MARK_MODULES", "MARK_CONFIG", "MARK_ARRAYS",
+                "MARK_NETWORK", "MARK_READY")
+        for key in keys[:keys.index(last) + 1]:
+            # Up to the line's end: a line read in two pieces would
+            # otherwise be cut in two.
+            m = self.con.expect(r"(?s)(.*?)(%s[^\r\n]*)\r?\n" % re.escape(MARK[key]),
                                 BOOT_DEADLINE)
             text += m.group(1) + m.group(2) + b"\n"
         self.boot_seconds = time.monotonic() - self.boot_started

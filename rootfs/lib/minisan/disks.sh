@@ -84,7 +84,7 @@ arrays_readd() {
 # arrays_create: the arrays appliance.conf names that do not exist yet, from
 # blank disks only. A disk with any data on it is never touched.
 arrays_create() {
-	local name level count spares devices need candidates chosen n disk
+	local name level count spares devices need candidates chosen n disk bitmap
 	echo "$CONF_ARRAYS" | while read -r name level count spares devices; do
 		[ -n "$name" ] || continue
 		[ -e "/dev/md/$name" ] && continue
@@ -114,11 +114,15 @@ arrays_create() {
 			say "minisan:   disks seen: $(disk_list | tr '\n' ' ')"
 			continue
 		fi
+		# A write-intent bitmap lets a briefly missing disk resync only what
+		# changed; RAID 0 has no redundancy and md refuses one there.
+		bitmap=--bitmap=internal
+		[ "$level" = raid0 ] && bitmap=
 		# shellcheck disable=SC2086 # one word per disk
 		if mdadm --create "/dev/md/$name" --run --metadata=1.2 \
 			--name="$name" --homehost=minisan --level="$level" \
 			--raid-devices="$count" --spare-devices="$spares" \
-			--bitmap=internal $chosen >/tmp/mdadm-create-"$name".log 2>&1; then
+			$bitmap $chosen >/tmp/mdadm-create-"$name".log 2>&1; then
 			say "minisan: created array $name: $level from$(echo "$chosen" | sed 's|/dev/||g')"
 			echo "$name" >>/run/minisan-created
 		else
