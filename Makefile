@@ -7,12 +7,12 @@
 #   make deps    install missing Debian packages (apt-get)
 #   make fuzz    run every libFuzzer target (FUZZ_SECONDS each, default 120)
 #   make bench   minisand vs tgt on loopback (BENCH_SECONDS each, default 10)
-# Planned by the open issues: make san; see README.md.
+#   make san     the VM test SAN: two appliances, iSNS, an initiator VM
 OUT := $(CURDIR)/out
 DAEMON := $(MAKE) -C target-daemon OUT=$(OUT)
 
 .PHONY: all deps daemon asan unit-tests fuzz bench check run run-daemon image \
-	test-initiator clean distclean
+	test-initiator san clean distclean
 
 all: daemon
 
@@ -88,10 +88,16 @@ $(OUT)/image/minisan.img: $(OUT)/kernel/RELEASE \
 # The appliance tests' initiator VM (test tooling, not in the image).
 INITIATOR_FILES := $(wildcard appliance/tests/initiator/*)
 $(OUT)/initiator/initramfs.img: $(OUT)/rootfs.MANIFEST $(OUT)/kernel/RELEASE \
+		$(OUT)/mdadm/mdadm \
 		$(INITIATOR_FILES) $(STAGE_LIB)
 	@appliance/tests/initiator/build.sh $(OUT)
 
 test-initiator: $(OUT)/initiator/initramfs.img
+
+# The VM test SAN: two appliances, iSNS, a kernel-initiator VM mirroring
+# across them (docs/san.md). SAN_KEEP=1 keeps it up at the end.
+san: deps image test-initiator
+	@python3 appliance/tests/070_san.py
 
 FORCE:
 

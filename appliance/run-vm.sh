@@ -100,7 +100,9 @@ while [ $i -le "$disks" ]; do
 	i=$((i + 1))
 done
 if [ -n "$net2" ]; then
-	set -- "$@" -netdev "$net2,id=net1" \
-		-device virtio-net-pci,netdev=net1,mac=52:54:00:00:01:$(printf %02x "$((port % 256))")
+	# A MAC of its own per VM directory: several VMs share that network.
+	n=$(printf '%s' "$vmdir" | cksum | cut -d' ' -f1)
+	set -- "$@" -netdev "$net2,id=net1" -device \
+		"virtio-net-pci,netdev=net1,mac=52:54:00:01:$(printf '%02x:%02x' $((n % 256)) $((n / 256 % 256)))"
 fi
 exec qemu-system-x86_64 "$@"

@@ -74,6 +74,12 @@ class VM:
         os.makedirs(vmdir, exist_ok=True)
         self.log_path = os.path.join(vmdir, "console.log")
 
+    # Set by a test that runs its VMs inside a network namespace: the command
+    # prefix (["ip", "netns", "exec", NAME]) and run-vm.sh options such as
+    # ["--net", "tap,ifname=tapA,script=no,downscript=no"].
+    prefix = []
+    extra = []
+
     def start(self, skip_disks=()):
         sock = os.path.join(self.vmdir, "console.sock")
         if os.path.exists(sock):
@@ -84,7 +90,9 @@ class VM:
                "--serial", "unix:%s,server=on,wait=on" % sock]
         for d in skip_disks:
             cmd += ["--skip-disk", str(d)]
+        cmd += self.extra
         cmd.append(self.vmdir)
+        cmd = self.prefix + cmd
         with open(self.log_path, "ab") as log:
             log.write(b"\n=== boot %s\n" % " ".join(cmd).encode())
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
@@ -167,8 +175,10 @@ class InitiatorVM:
     iscsistart (appliance/tests/initiator), booted directly with -kernel on
     QEMU user networking, where 10.0.2.2 is the host's loopback."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, prefix=(), extra=()):
         self.workdir = workdir
+        self.prefix = list(prefix)
+        self.extra = list(extra)
         os.makedirs(workdir, exist_ok=True)
         self.log_path = os.path.join(workdir, "initiator-console.log")
         self.proc = None
@@ -186,6 +196,7 @@ class InitiatorVM:
                "-netdev", "user,id=n0",
                "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:00:02:01",
                "-serial", "unix:%s,server=on,wait=on" % sock]
+        cmd = self.prefix + cmd + self.extra
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
                                      stderr=open(self.log_path + ".qemu", "ab"))

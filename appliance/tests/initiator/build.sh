@@ -1,8 +1,10 @@
 #!/bin/sh
 # Builds the test initiator VM's initramfs from the appliance's kernel and
-# busybox plus the host's iscsistart and mke2fs (dynamic: their libraries
-# come along, found with ldd). Test tooling only, not part of the image.
-#   in:  OUT/kernel, OUT/rootfs/bin/busybox, /usr/sbin/iscsistart, /sbin/mke2fs
+# busybox and mdadm plus the host's iscsistart, mke2fs and isnsadm (dynamic:
+# their libraries come along, found with ldd). Test tooling only, not part
+# of the image.
+#   in:  OUT/kernel, OUT/rootfs/bin/busybox, OUT/mdadm, /usr/sbin/iscsistart,
+#        /sbin/mke2fs, /usr/sbin/isnsadm
 #   out: OUT/initiator/initramfs.img
 set -eu
 STAGE=initiator
@@ -22,7 +24,7 @@ cp "$out/rootfs/bin/busybox" "$tree/bin/busybox"
 "$tree/bin/busybox" --list-full | while read -r applet; do
 	[ -e "$tree/$applet" ] || ln -s /bin/busybox "$tree/$applet"
 done
-for prog in /usr/sbin/iscsistart /sbin/mke2fs; do
+for prog in /usr/sbin/iscsistart /sbin/mke2fs /usr/sbin/isnsadm; do
 	rm -f "$tree/sbin/${prog##*/}"
 	cp "$prog" "$tree/sbin/"
 	ldd "$prog" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' |
@@ -32,8 +34,11 @@ for prog in /usr/sbin/iscsistart /sbin/mke2fs; do
 		done
 done
 ln -sf mke2fs "$tree/sbin/mkfs.ext4"
+# The appliance's own static mdadm, for a mirror across two targets.
+rm -f "$tree/sbin/mdadm"
+cp "$out/mdadm/mdadm" "$tree/sbin/mdadm"
 cp /etc/mke2fs.conf "$tree/etc/"
-mods="virtio_pci virtio_net sd_mod iscsi_tcp raid1 crc32c_generic ext4"
+mods="virtio_pci virtio_net sd_mod iscsi_tcp md-mod raid1 crc32c_generic ext4"
 for mod in $mods; do
 	modprobe -d "$out/kernel" -S "$release" --show-depends "$mod"
 done | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r ko; do
