@@ -6,11 +6,11 @@ Everything runs inside a network namespace this script creates: a bridge
 (10.77.0.254/24, where an iSNS server, Debian's isnsd, listens) with one tap
 per VM. Appliances A (10.77.0.1) and B (10.77.0.2) each build a RAID 1 from
 two blank disks and export it, registering with the iSNS server. The
-initiator VM (10.77.0.10) asks the iSNS server for targets and portals, logs
-in to both with the kernel initiator, and builds an md RAID 1 across the two
-LUNs. Then B is powered off: the mirror degrades and keeps working from A.
-B boots again, the initiator logs in again, re-adds it, the mirror
-resynchronises, and every checksum verifies.
+initiator VM (10.77.0.10, the kernel initiator with open-iscsi) discovers
+both targets through the iSNS server, logs in to both, and builds an md
+RAID 1 across the two LUNs. Then B is powered off: the mirror degrades and
+keeps working from A. B boots again, iscsid reconnects, B's half is re-added,
+the mirror resynchronises, and every checksum verifies.
 
 SAN_KEEP=1 leaves the SAN running at the end until Enter is pressed.
 """
@@ -103,44 +103,33 @@ def appliance(work, name):
 
 
 def isns_targets(ini):
-    """(target, address, port) for each portal group the iSNS server holds,
-    as the initiator VM sees it."""
-    ini.must("printf 'ServerAddress = %s:%d\\nSecurity = 0\\n"
-             "SourceName = %s\\n' >/etc/isnsadm.conf"
-             % (BRIDGE_ADDR, ISNS_PORT, INITIATOR_IQN))
-    out = ini.must("isnsadm --config /etc/isnsadm.conf --list portal-groups")
-    found, cur = [], {}
+    """(address, port, target) for each target the initiator finds through
+    the iSNS server (open-iscsi's own iSNS discovery)."""
+    out = ini.must("iscsiadm -m discovery -t isns -p %s:%d"
+                   % (BRIDGE_ADDR, ISNS_PORT), 120)
+    found = []
     for line in out.splitlines():
-        if "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        value = value.strip().strip('"')
-        if "PG iSCSI name" in key:
-            cur["name"] = value
-        elif "PG portal IP address" in key:
-            cur["addr"] = value
-        elif "PG portal TCP/UDP port" in key:
-            cur["port"] = int(value.split("/")[0])
-        if len(cur) == 3:
-            found.append((cur["name"], cur["addr"], cur["port"]))
-            cur = {}
+        parts = line.split()
+        if len(parts) == 2 and ":" in parts[0]:
+            addr, _, rest = parts[0].partition(":")
+            found.append((addr, int(rest.split(",")[0]), parts[1]))
     return sorted(found)
 
 
-def login(ini, target, addr, port):
-    """Logs in with the kernel initiator; returns the new disk's name.
-    A short replacement timeout: with no iscsid in the VM nobody reconnects,
-    so I/O to a target that went away fails after 5 s instead of 120."""
-    before = set(ini.must("ls /sys/block").split())
-    ini.must("iscsistart -i %s -t %s -g 1 -a %s -p %d "
-             "-P node.session.timeo.replacement_timeout=5"
-             % (INITIATOR_IQN, target, addr, port), 120)
-    ini.must("i=0; while [ $i -lt 100 ]; do [ $(ls /sys/block | wc -l) -gt %d ]"
-             " && break; sleep 0.2; i=$((i+1)); done" % len(before), 60)
-    new = set(ini.must("ls /sys/block").split()) - before
-    V.check(len(new) == 1, "login to %s at %s gives a new disk %s"
-            % (target, addr, " ".join(sorted(new))))
-    return new.pop()
+def disk_of(ini, target):
+    """The /dev name of the LUN of TARGET's session, from sysfs."""
+    return ini.must(
+        "for d in /sys/block/sd*; do s=$(readlink -f $d/device | "
+        "grep -o 'session[0-9]*' | head -n 1); "
+        "[ \"$(cat /sys/class/iscsi_session/$s/targetname)\" = %s ] && "
+        "basename $d; done; true" % target).strip()
+
+
+def session_state(ini, target):
+    return ini.must(
+        "for s in /sys/class/iscsi_session/session*; do "
+        "[ \"$(cat $s/targetname)\" = %s ] && cat $s/state; done; true"
+        % target).strip()
 
 
 def main():
@@ -167,14 +156,17 @@ def main():
         ini.start()
         ini.must("ip link set eth1 up && ip addr add 10.77.0.10/24 dev eth1")
         found = isns_targets(ini)
-        want = sorted(("iqn.2026-11.org.minisan:san-%s" % n, a, 3260)
+        want = sorted((a, 3260, "iqn.2026-11.org.minisan:san-%s" % n)
                       for n, a in APPLIANCES.items())
-        V.check(found == want, "the iSNS server lists both targets with "
-                "their portals: %s" % found)
-
-        disks = {}
-        for target, addr, port in found:
-            disks[target[-1]] = login(ini, target, addr, port)
+        V.check(found == want, "iSNS discovery (iscsiadm -t isns) finds both "
+                "targets with their portals: %s" % found)
+        ini.must("iscsiadm -m node -L all", 120)
+        ini.must("i=0; while [ $(ls -d /sys/block/sd* 2>/dev/null | wc -l) "
+                 "-lt 2 ] && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done")
+        disks = {n: disk_of(ini, "iqn.2026-11.org.minisan:san-" + n)
+                 for n in APPLIANCES}
+        V.check(all(disks.values()) and disks["a"] != disks["b"],
+                "logged in to both: A is %s, B is %s" % (disks["a"], disks["b"]))
         da, db = disks["a"], disks["b"]
         ini.must("mdadm --create /dev/md/mirror --run --level=1 "
                  "--raid-devices=2 --bitmap=internal /dev/%s /dev/%s" % (da, db))
@@ -197,20 +189,26 @@ def main():
         V.check(got.split()[0] == sum_one,
                 "the initiator keeps reading and writing from A alone")
 
-        # B is back: log in again, put it back into the mirror.
+        # B is back: iscsid reconnects by itself; B's half goes back in.
         vms["b"].start()
         vms["b"].wait_ready()
-        db2 = login(ini, "iqn.2026-11.org.minisan:san-b", APPLIANCES["b"], 3260)
-        ini.must("mdadm /dev/md/mirror --remove failed; mdadm /dev/md/mirror "
-                 "--remove detached; true")
+        target_b = "iqn.2026-11.org.minisan:san-b"
+        ini.must("i=0; while [ $i -lt 300 ]; do for s in "
+                 "/sys/class/iscsi_session/session*; do "
+                 "[ \"$(cat $s/targetname)\" = %s ] && "
+                 "[ \"$(cat $s/state)\" = LOGGED_IN ] && exit_loop=1; done; "
+                 "[ -n \"${exit_loop:-}\" ] && break; sleep 0.2; i=$((i+1)); "
+                 "done" % target_b, 120)
+        V.check(session_state(ini, target_b) == "LOGGED_IN",
+                "iscsid logged in to B again on its own")
+        ini.must("mdadm /dev/md/mirror --remove %s; true" % ("/dev/" + db))
         ini.must("mdadm /dev/md/mirror --re-add /dev/%s || "
-                 "mdadm /dev/md/mirror --add /dev/%s" % (db2, db2))
+                 "mdadm /dev/md/mirror --add /dev/%s" % (db, db))
         ini.must("mdadm --wait /dev/md/mirror; true", 600)
         detail = ini.must("mdadm --detail /dev/md/mirror")
         V.check("State : clean" in detail and "degraded" not in detail,
                 "the mirror resynchronised onto B and is clean")
-        ini.must("echo check >/sys/block/md127/md/sync_action 2>/dev/null || "
-                 "echo check >/sys/block/$(basename $(readlink -f "
+        ini.must("echo check >/sys/block/$(basename $(readlink -f "
                  "/dev/md/mirror))/md/sync_action")
         ini.must("sleep 1; mdadm --wait /dev/md/mirror; true", 600)
         mismatch = ini.must("cat /sys/block/$(basename $(readlink -f "
@@ -226,6 +224,9 @@ def main():
         if os.environ.get("SAN_KEEP"):
             print("SAN running; consoles: %s/*/console.sock; Enter stops it" % work)
             input()
+        ini.must("mdadm --stop /dev/md/mirror && iscsiadm -m node -U all", 120)
+        V.check(ini.must("ls /sys/class/iscsi_session | wc -l").strip() == "0",
+                "the initiator logs out of both targets")
         ini.poweroff()
         for vm in vms.values():
             vm.shell()

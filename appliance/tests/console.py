@@ -90,12 +90,15 @@ class Console:
     def run(self, command, timeout=60):
         """Runs COMMAND in the console shell; returns (status, output)."""
         self.seq += 1
+        begin = "MINISAN_BEGIN_%d" % self.seq
         tag = "MINISAN_DONE_%d" % self.seq
         self.buf = b""
-        self.send("%s; echo %s=$?\r" % (command, tag))
-        m = self.expect(r"(?s)(.*?)%s=(\d+)" % tag, timeout)
+        # The output is what lies between the two tags as printed (an
+        # echoed command line has neither a newline after BEGIN nor digits
+        # after DONE=), so a prompt or an echo never ends up in it.
+        self.send("echo %s; %s; echo %s=$?\r" % (begin, command, tag))
+        m = self.expect(r"(?s)%s\r?\n(.*?)%s=(\d+)" % (begin, tag), timeout)
         out = m.group(1).decode("utf-8", "replace").replace("\r", "")
-        # Drop the echoed command line if the terminal echoed it.
         lines = [l for l in out.split("\n") if tag not in l]
         return int(m.group(2)), "\n".join(lines).strip("\n")
 

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Builds the test initiator VM's initramfs from the appliance's kernel and
-# busybox and mdadm plus the host's iscsistart, mke2fs and isnsadm (dynamic:
+# busybox and mdadm plus the host's open-iscsi (iscsid, iscsiadm,
+# iscsistart) and mke2fs (dynamic:
 # their libraries come along, found with ldd). Test tooling only, not part
 # of the image.
-#   in:  OUT/kernel, OUT/rootfs/bin/busybox, OUT/mdadm, /usr/sbin/iscsistart,
-#        /sbin/mke2fs, /usr/sbin/isnsadm
+#   in:  OUT/kernel, OUT/rootfs/bin/busybox, OUT/mdadm, /usr/sbin/iscsi*,
+#        /sbin/mke2fs
 #   out: OUT/initiator/initramfs.img
 set -eu
 STAGE=initiator
@@ -24,7 +25,8 @@ cp "$out/rootfs/bin/busybox" "$tree/bin/busybox"
 "$tree/bin/busybox" --list-full | while read -r applet; do
 	[ -e "$tree/$applet" ] || ln -s /bin/busybox "$tree/$applet"
 done
-for prog in /usr/sbin/iscsistart /sbin/mke2fs /usr/sbin/isnsadm; do
+for prog in /usr/sbin/iscsistart /usr/sbin/iscsid /usr/sbin/iscsiadm \
+	/sbin/mke2fs; do
 	rm -f "$tree/sbin/${prog##*/}"
 	cp "$prog" "$tree/sbin/"
 	ldd "$prog" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' |
@@ -53,6 +55,11 @@ cp "$out/kernel/lib/modules/$release/modules.order" \
 depmod -b "$tree" "$release"
 install -m 755 "$here/init" "$tree/init"
 install -m 755 "$here/udhcpc.script" "$tree/etc/udhcpc.script"
+mkdir -p "$tree/etc/iscsi" "$tree/var/lib/iscsi" "$tree/run/lock"
+install -m 644 "$here/iscsid.conf" "$tree/etc/iscsi/iscsid.conf"
+# iscsid serves only root, looked up by name (glibc's files NSS).
+echo "root:x:0:0:root:/root:/bin/sh" >"$tree/etc/passwd"
+echo "root:x:0:" >"$tree/etc/group"
 (cd "$tree" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio -o -H newc --owner=0:0 --quiet) | gzip -1 >"$out/initiator.tmp/initramfs.img"
 rm -rf "$tree"
