@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SUMMARY: the Linux kernel initiator (iscsi_tcp + iscsistart) in a second VM logs in to the appliance, makes ext4, writes files; after a new login their checksums match
+# SUMMARY: the Linux kernel initiator (iscsi_tcp + open-iscsi) in a second VM logs in to the appliance, makes ext4, writes files, logs out; after a new login their checksums match
 import os
 import subprocess
 import sys
@@ -7,17 +7,25 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vm as V  # noqa: E402
 
-INITIATOR_IQN = "iqn.2026-11.org.minisan:test-kernel-initiator"
+PORTAL = "10.0.2.2:%d"  # QEMU user networking: the host's loopback
 
 
 def login(ini, port):
-    ini.must("iscsistart -i %s -t %s -g 1 -a 10.0.2.2 -p %d"
-             % (INITIATOR_IQN, V.IQN, port), 120)
+    ini.must("iscsiadm -m node -T %s -p %s -o new >/dev/null"
+             % (V.IQN, PORTAL % port))
+    ini.must("iscsiadm -m node -T %s -p %s --login" % (V.IQN, PORTAL % port), 120)
     # The disk appears when the kernel has scanned the new SCSI host.
     ini.must("i=0; while [ ! -b /dev/sda ] && [ $i -lt 100 ]; do "
              "sleep 0.2; i=$((i+1)); done; [ -b /dev/sda ]", 60)
     model = ini.must("cat /sys/block/sda/device/vendor /sys/block/sda/device/model")
     V.check("MINISAN" in model.upper(), "the kernel sees a minisan disk as /dev/sda")
+
+
+def logout(ini, port):
+    ini.must("iscsiadm -m node -T %s -p %s --logout" % (V.IQN, PORTAL % port), 120)
+    V.check(not ini.run("[ -b /dev/sda ]")[0] == 0 and
+            ini.must("ls /sys/class/iscsi_session | wc -l").strip() == "0",
+            "after logout the session and its disk are gone")
 
 
 def main():
@@ -38,16 +46,13 @@ def main():
         count = len(sums.splitlines())
         V.check(count > 10, "wrote %d files on ext4 over iSCSI" % count)
         ini.must("umount /mnt && sync")
-        # The session ends with the VM (iscsistart cannot log out); a new VM
-        # boot logs in again from scratch.
-        ini.poweroff()
-
-        ini.start()
+        logout(ini, app.port)
         login(ini, app.port)
         ini.must("mount -t ext4 -o ro /dev/sda /mnt")
         again = ini.must("cd /mnt && find . -type f | sort | xargs sha256sum; cd /")
         V.check(again == sums, "after a new login all %d checksums match" % count)
         ini.must("umount /mnt")
+        logout(ini, app.port)
         ini.poweroff()
         app.shell()
         app.poweroff()
