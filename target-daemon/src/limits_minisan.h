@@ -112,5 +112,7 @@
  * it to the worker pool, when it cannot wait for a disk (bs_submit): on a
  * store in RAM (tmpfs), or a read the page cache answers (RWF_NOWAIT). */
 #define MINISAN_BS_INLINE_MAX (256u * 1024)
+/* Data buffers each thread keeps for reuse (util/bufpool.c). */
+#define MINISAN_BUFPOOL_CACHE_BYTES (4u * 1024 * 1024)
 
 #endif

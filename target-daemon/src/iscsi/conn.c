@@ -16,6 +16,7 @@
 #include "iscsi/crc32c.h"
 #include "limits_minisan.h"
 #include "util/log.h"
+#include "util/bufpool.h"
 #include "util/xalloc.h"
 
 enum rx_state {
@@ -156,7 +157,7 @@ conn_free(void *arg)
 		c->tx_head = p->next;
 		tx_pdu_free(p);
 	}
-	free(c->rx_data);
+	bufpool_put(c->rx_data);
 	free(c->text_in);
 	free(c->text_out);
 	free(c);
@@ -411,7 +412,7 @@ nop_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		/* The answer to our NOP-In ping (RFC7143 11.18). */
 		if (ttt != ISCSI_RESERVED_TAG && ttt == c->nop_ttt)
 			c->nop_ttt = ISCSI_RESERVED_TAG;
-		free(data);
+		bufpool_put(data);
 		return;
 	}
 	/* RFC7143 11.19: a ping answer echoes the data, with TTT reserved. */
@@ -422,8 +423,12 @@ nop_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 	put_be32(p->hdr + BHS_TTT, ISCSI_RESERVED_TAG);
 	if (dsl > c->max_xmit_dsl)
 		dsl = c->max_xmit_dsl;
-	p->owned = data;
-	p->data = data;
+	if (dsl > 0) {
+		p->owned = xmalloc(dsl);
+		memcpy(p->owned, data, dsl);
+	}
+	bufpool_put(data);
+	p->data = p->owned;
 	p->data_len = dsl;
 	conn_send(c, p, true);
 }
@@ -459,7 +464,7 @@ conn_dispatch(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 
 	c->last_rx = evloop_now();
 	if (!conn_phase_allows(c, bhs)) {
-		free(data);
+		bufpool_put(data);
 		return;
 	}
 	/* Every PDU but Data-Out acknowledges our StatSN. */
@@ -468,7 +473,7 @@ conn_dispatch(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 	if (c->state == CONN_FULL_FEATURE && op_has_cmdsn(op)) {
 		switch (session_check_cmdsn(c->sess, bhs)) {
 		case CMDSN_DROP:
-			free(data);
+			bufpool_put(data);
 			return;
 		case CMDSN_HOLD:
 			/* ahead of its turn (multiple connections) */
@@ -509,7 +514,7 @@ conn_dispatch(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		conn_reject(c, bhs, REJECT_COMMAND_NOT_SUPPORTED);
 		break;
 	}
-	free(data);
+	bufpool_put(data);
 }
 
 /* Dispatches, then runs commands that the PDU's CmdSN has unblocked. */
@@ -599,7 +604,7 @@ conn_header_done(struct conn *c)
 	c->rx_got = 0;
 	c->rx_data_want = dsl + pdu_pad(dsl) +
 	    (dsl > 0 && c->data_digest ? ISCSI_DIGEST_LEN : 0);
-	c->rx_data = c->rx_data_want ? xmalloc(c->rx_data_want) : NULL;
+	c->rx_data = c->rx_data_want ? bufpool_get(c->rx_data_want) : NULL;
 	return true;
 }
 
@@ -624,7 +629,7 @@ conn_data_done(struct conn *c)
 			 * answered with a Reject and the PDU discarded; the
 			 * task cannot complete, so the connection ends. */
 			conn_reject(c, bhs, REJECT_DATA_DIGEST_ERROR);
-			free(data);
+			bufpool_put(data);
 			conn_close_after_flush(c);
 			return;
 		}

@@ -16,6 +16,7 @@
 #include "iscsi/text.h"
 #include "limits_minisan.h"
 #include "util/log.h"
+#include "util/bufpool.h"
 #include "util/xalloc.h"
 
 /* RFC7143 11.12.4: version 0x00 is the only one defined. */
@@ -587,5 +588,5 @@ fail:
 out:
 	text_list_fini(&kv);
 	text_buf_fini(&out);
-	free(data);
+	bufpool_put(data);
 }

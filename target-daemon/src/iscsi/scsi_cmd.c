@@ -9,6 +9,7 @@
 
 #include "limits_minisan.h"
 #include "scsi/scsi.h"
+#include "util/bufpool.h"
 #include "util/xalloc.h"
 
 /* SPC-4 4.5.6 sense codes the transport itself raises. */
@@ -23,7 +24,7 @@ static void
 task_free(struct iscsi_task *t)
 {
 	scsi_task_fini(&t->scsi);
-	free(t->wbuf);
+	bufpool_put(t->wbuf);
 	if (t->sess != NULL)
 		session_put(t->sess);
 	free(t);
@@ -318,7 +319,7 @@ scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 	if (session_find_task(s, get_be32(bhs + BHS_ITT)) != NULL) {
 		/* RFC7143 11.3.4: ITT must be unique among active tasks. */
 		conn_reject(c, bhs, REJECT_TASK_IN_PROGRESS);
-		free(data);
+		bufpool_put(data);
 		return;
 	}
 	if (pdu_ahs_len(bhs) > 0 || ((flags & ISCSI_CMD_FLAG_READ) &&
@@ -326,7 +327,7 @@ scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		/* Extended CDBs and bidirectional commands: none of the
 		 * commands we implement needs them. */
 		conn_reject(c, bhs, REJECT_COMMAND_NOT_SUPPORTED);
-		free(data);
+		bufpool_put(data);
 		return;
 	}
 	if (dsl > 0 && (!(flags & ISCSI_CMD_FLAG_WRITE) || dsl > edtl ||
@@ -334,12 +335,12 @@ scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		/* RFC7143 11.3.5, 13.14: immediate data only on writes,
 		 * within EDTL and FirstBurstLength, when negotiated. */
 		cmd_protocol_error(c, bhs, "unexpected immediate data");
-		free(data);
+		bufpool_put(data);
 		return;
 	}
 	t = task_new(c, bhs);
 	if (!t->write) {
-		free(data);
+		bufpool_put(data);
 		task_exec(t);
 		return;
 	}
@@ -347,12 +348,16 @@ scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 	t->state = TASK_DATA_OUT;
 	if (edtl > MINISAN_MAX_XFER_BYTES) {
 		t->discard = true;
+	} else if (dsl == edtl && data != NULL) {
+		/* all the data came as immediate data: no copy */
+		t->wbuf = data;
+		data = NULL;
 	} else {
-		t->wbuf = xmalloc(edtl ? edtl : 1);
+		t->wbuf = bufpool_get(edtl);
 		if (dsl > 0)
 			memcpy(t->wbuf, data, dsl);
 	}
-	free(data);
+	bufpool_put(data);
 	t->wgot = dsl;
 	/* RFC7143 11.3.1: F set means no unsolicited Data-Out follows;
 	 * otherwise up to FirstBurstLength may come (InitialR2T=No). */
@@ -407,7 +412,7 @@ scsi_data_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data,
 			session_hold(c->sess, c, bhs, data, dsl, h->cmd_sn,
 			    true);
 		else
-			free(data);
+			bufpool_put(data);
 		return;
 	}
 	if (t->state != TASK_DATA_OUT) {
@@ -449,5 +454,5 @@ scsi_data_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data,
 		task_advance(c, t);
 	}
 out:
-	free(data);
+	bufpool_put(data);
 }
