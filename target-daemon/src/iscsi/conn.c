@@ -36,6 +36,7 @@ enum rx_state {
 
 static void conn_ready(struct evloop_watch *w, uint32_t events);
 static void conn_flush(struct conn *c);
+static void conn_flush_all(void *arg);
 
 static void conn_vlog(const struct conn *c, int debug, const char *fmt,
     va_list ap) __attribute__((format(printf, 3, 0)));
@@ -116,6 +117,10 @@ conn_new(struct iscsi_server *srv, int fd, const struct sockaddr_storage *peer)
 	c->watch.fd = fd;
 	c->watch.cb = conn_ready;
 	c->watch.arg = c;
+	if (!srv->flush_hooked) {
+		evloop_set_prepare(srv->loop, conn_flush_all, srv);
+		srv->flush_hooked = true;
+	}
 	rc = evloop_add(srv->loop, &c->watch, EPOLLIN);
 	if (rc < 0) {
 		log_warnx("conn %s: epoll: %s", c->peer, strerror(-rc));
@@ -135,7 +140,7 @@ tx_pdu_free(struct tx_pdu *p)
 	if (p->task != NULL)
 		task_put(p->task);
 	free(p->owned);
-	free(p);
+	bufpool_put(p);
 }
 
 static void
@@ -151,6 +156,12 @@ conn_free(void *arg)
 		}
 	}
 	c->srv->nconns--;
+	for (pp = &c->srv->flush_head; *pp != NULL; pp = &(*pp)->flush_next) {
+		if (*pp == c) {
+			*pp = c->flush_next;
+			break;
+		}
+	}
 	while (c->tx_head != NULL) {
 		struct tx_pdu *p = c->tx_head;
 
@@ -194,8 +205,9 @@ conn_close(struct conn *c, const char *reason)
 struct tx_pdu *
 conn_pdu_new(uint8_t op)
 {
-	struct tx_pdu *p = xcalloc(1, sizeof(*p));
+	struct tx_pdu *p = bufpool_get(sizeof(*p));
 
+	memset(p, 0, sizeof(*p));
 	p->hdr[BHS_OPCODE] = op;
 	p->hdr_len = ISCSI_BHS_LEN;
 	return p;
@@ -261,7 +273,29 @@ conn_send(struct conn *c, struct tx_pdu *p, bool advance_statsn)
 	*c->tx_tail = p;
 	c->tx_tail = &p->next;
 	c->tx_bytes += p->hdr_len + p->data_len + p->trailer_len;
-	conn_flush(c);
+	/* Corked: one writev per connection and batch instead of one per
+	 * PDU. A peer that does not read still stops being read at once. */
+	c->rx_paused = c->tx_bytes > CONN_TX_HIGH_WATER;
+	if (!c->flush_queued) {
+		c->flush_queued = true;
+		c->flush_next = c->srv->flush_head;
+		c->srv->flush_head = c;
+	}
+}
+
+/* The loop is about to wait: sends what the batch queued. */
+static void
+conn_flush_all(void *arg)
+{
+	struct iscsi_server *srv = arg;
+	struct conn *c;
+
+	while ((c = srv->flush_head) != NULL) {
+		srv->flush_head = c->flush_next;
+		c->flush_next = NULL;
+		c->flush_queued = false;
+		conn_flush(c);
+	}
 }
 
 void

@@ -27,7 +27,7 @@ task_free(struct iscsi_task *t)
 	bufpool_put(t->wbuf);
 	if (t->sess != NULL)
 		session_put(t->sess);
-	free(t);
+	bufpool_put(t);
 }
 
 void
@@ -80,10 +80,11 @@ task_abort(struct iscsi_task *t, struct tmf_wait *tmf)
 static struct iscsi_task *
 task_new(struct conn *c, const uint8_t *bhs)
 {
-	struct iscsi_task *t = xcalloc(1, sizeof(*t));
+	struct iscsi_task *t = bufpool_get(sizeof(*t));
 	struct session *s = c->sess;
 	uint8_t attr = bhs[BHS_FLAGS] & ISCSI_CMD_ATTR_MASK;
 
+	memset(t, 0, sizeof(*t));
 	scsi_task_init(&t->scsi);
 	t->refs = 1;
 	t->conn = c;

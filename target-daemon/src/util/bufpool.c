@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* This file implements the data-buffer pool: per-thread free lists, one per
- * power-of-two class from 4 KiB up, bounded in bytes. musl's malloc maps
+/* This file implements the buffer pool: per-thread free lists, one per
+ * power-of-two class from 128 bytes up, bounded in bytes. musl's malloc maps
  * every buffer over 128 KiB afresh and unmaps it on free, so a 256 KiB read
  * cost an mmap, 64 page faults (each zeroing a page) and a munmap. */
 #include "util/bufpool.h"
@@ -12,8 +12,8 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-#define BUFPOOL_MIN_SHIFT 12 /* 4 KiB, the smallest class */
-#define BUFPOOL_NCLASS 12    /* up to 8 MiB (MINISAN_MAX_XFER_BYTES) */
+#define BUFPOOL_MIN_SHIFT 7 /* 128 bytes, the smallest class */
+#define BUFPOOL_NCLASS 17   /* up to 8 MiB (MINISAN_MAX_XFER_BYTES) */
 #define BUFPOOL_UNCLASSED 0xffu
 #define BUFPOOL_MAGIC 0x62756670u
 

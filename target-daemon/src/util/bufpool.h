@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Data buffers for the per-command path (received data segments, write
- * data, read data), kept in per-thread caches by power-of-two size class
+/* Buffers for the per-command path (tasks, queued PDUs, received data
+ * segments, write data, read data), kept in per-thread caches by power-of-two size class
  * so that a command does not go to malloc. Ownership: whoever got a buffer
  * returns it with bufpool_put() (never free()); any thread may return it. */
 #ifndef MINISAN_UTIL_BUFPOOL_H

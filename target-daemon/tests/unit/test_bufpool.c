@@ -19,17 +19,20 @@ TEST(reuses_within_a_class)
 	bufpool_put(a);
 	CHECK_EQ_INT(bufpool_cached(), 4096);
 	/* any length of the same class gets the cached buffer back */
-	b = bufpool_get(1);
+	b = bufpool_get(2049);
 	CHECK(b == a);
 	CHECK_EQ_INT(bufpool_cached(), 0);
-	/* a larger class does not */
+	/* a larger class does not, nor a smaller one */
+	c = bufpool_get(2048);
+	CHECK(c != a);
+	bufpool_put(c);
 	c = bufpool_get(4097);
 	CHECK(c != a);
 	memset(c, 0, 8192);
 	CHECK_EQ_INT((uintptr_t)c % 16, 0);
 	bufpool_put(b);
 	bufpool_put(c);
-	CHECK_EQ_INT(bufpool_cached(), 4096 + 8192);
+	CHECK_EQ_INT(bufpool_cached(), 2048 + 4096 + 8192);
 	bufpool_put(NULL);
 	bufpool_trim();
 	CHECK_EQ_INT(bufpool_cached(), 0);
