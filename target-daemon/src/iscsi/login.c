@@ -324,6 +324,7 @@ format_port_names(struct session *s, struct iscsi_server *srv)
 	s->nexus.target_port = s->target_port;
 	s->nexus.rel_port_id = 1;
 	s->nexus.tpgt = srv->tpgt;
+	s->nexus.id = ++srv->next_nexus_id;
 }
 
 /* Login complete: binds the connection to a new or existing session. */

@@ -56,6 +56,7 @@ struct iscsi_server {
 	uint16_t next_tsih;
 	uint64_t stopping;  /* monotonic second shutdown began, or 0 */
 	uint64_t next_conn_id;
+	uint64_t next_nexus_id;  /* scsi_nexus ids, never reused */
 	uint32_t next_ttt;
 	/* connections with PDUs queued since the loop last waited, sent
 	 * together before it waits again (conn.c) */

@@ -414,7 +414,7 @@ scsi_lun_gate(struct scsi_task *task, uint8_t flags)
 
 	pthread_mutex_lock(&lu->lock);
 	if (port != NULL) {
-		nx = ua_nexus_get(&lu->nexuses, port);
+		nx = ua_nexus_get_id(&lu->nexuses, port, task->nexus->id);
 		/* SAM-5 "Unit attention condition": INQUIRY, REPORT LUNS
 		 * and REQUEST SENSE neither report nor clear a unit
 		 * attention; every other command reports it. */
