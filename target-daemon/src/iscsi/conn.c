@@ -326,7 +326,10 @@ conn_update_events(struct conn *c)
 	c->rx_paused = c->tx_bytes > CONN_TX_HIGH_WATER;
 	if (!c->rx_paused && !c->close_after_flush)
 		ev |= EPOLLIN;
-	if (c->tx_head != NULL)
+	/* Wait for room only after a short write: PDUs on the flush list
+	 * are written before the loop waits anyway, and switching EPOLLOUT
+	 * on and off around that would cost two epoll_ctl per command. */
+	if (c->tx_head != NULL && !c->flush_queued)
 		ev |= EPOLLOUT;
 	evloop_mod(c->srv->loop, &c->watch, ev);
 }
