@@ -108,5 +108,11 @@
 
 /* Backing-store I/O worker threads per engine (bs_engine_new). */
 #define MINISAN_MAX_BS_THREADS 64
+/* Largest read or write a network loop performs itself instead of handing
+ * it to the worker pool, when it cannot wait for a disk (bs_submit): on a
+ * store in RAM (tmpfs), or a read the page cache answers (RWF_NOWAIT). */
+#define MINISAN_BS_INLINE_MAX (256u * 1024)
+/* Data buffers each thread keeps for reuse (util/bufpool.c). */
+#define MINISAN_BUFPOOL_CACHE_BYTES (4u * 1024 * 1024)
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* This file implements the backing-store I/O engine: a queue of submitted
- * bs_io served by a small pool of worker threads, and a completion list
- * handed back to the event loop through an eventfd. */
+/* This file implements the backing-store I/O engine: I/O that cannot wait
+ * for a disk runs inline in the submitting thread; the rest goes to a queue
+ * served by a small pool of worker threads, and a completion list handed
+ * back to the event loop through an eventfd. */
 #include "bs/bs.h"
 
 #include <assert.h>
@@ -38,7 +39,15 @@ struct bs_engine {
 	int stopping;
 	struct bs_queue pending;   /* submitted, not yet picked by a worker */
 	struct bs_queue completed; /* finished, done() not yet called */
+	/* Read and written by submitting threads only. */
+	size_t inline_max;         /* 0: every I/O goes to the workers */
+	struct bs_engine_stats stats;
 };
+
+/* Inline I/O in progress in this thread: a done() that submits again (a
+ * chain such as SANITIZE or EXTENDED COPY) goes to the workers, so that
+ * chains neither recurse without bound nor hold a loop for long. */
+static _Thread_local int inline_depth;
 
 static void
 queue_init(struct bs_queue *q)
@@ -153,6 +162,7 @@ bs_engine_new(int nthreads, char *err, size_t errlen)
 	pthread_cond_init(&eng->cond, NULL);
 	queue_init(&eng->pending);
 	queue_init(&eng->completed);
+	eng->inline_max = MINISAN_BS_INLINE_MAX;
 	if (nthreads == 0)
 		return eng;
 
@@ -227,6 +237,18 @@ bs_engine_complete(struct bs_engine *eng)
 }
 
 void
+bs_engine_set_inline_max(struct bs_engine *eng, size_t max)
+{
+	eng->inline_max = max;
+}
+
+void
+bs_engine_get_stats(const struct bs_engine *eng, struct bs_engine_stats *st)
+{
+	*st = eng->stats;
+}
+
+void
 bs_submit(struct bs *bs, struct bs_io *io)
 {
 	struct bs_engine *eng = bs->eng;
@@ -239,6 +261,17 @@ bs_submit(struct bs *bs, struct bs_io *io)
 		io->done(io);
 		return;
 	}
+	/* The fast path: no hand-over to a worker, no eventfd wakeup and
+	 * no two context switches for what is a memory copy anyway. */
+	if (inline_depth == 0 && io->len <= eng->inline_max &&
+	    bs_file_try_inline(bs, io)) {
+		eng->stats.inline_ios++;
+		inline_depth++;
+		io->done(io);
+		inline_depth--;
+		return;
+	}
+	eng->stats.queued_ios++;
 	pthread_mutex_lock(&eng->lock);
 	queue_push(&eng->pending, io);
 	pthread_cond_signal(&eng->cond);

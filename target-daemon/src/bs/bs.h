@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Backing stores: files and block devices behind an asynchronous submit/
- * complete interface. Knows nothing about SCSI. I/O runs on a small pool of
- * worker threads so that no network event loop ever blocks on a disk; the
- * pool reports completions through an eventfd that the loop polls, and the
- * done callbacks run in the loop's thread inside bs_engine_complete(). */
+ * complete interface. Knows nothing about SCSI. I/O that cannot wait for a
+ * disk (a store in RAM, a read the page cache holds) runs in the submitting
+ * thread and completes before bs_submit() returns; the rest runs on a small
+ * pool of worker threads so that no network event loop ever blocks on a
+ * disk; the pool reports completions through an eventfd that the loop
+ * polls, and those done callbacks run in the loop's thread inside
+ * bs_engine_complete(). */
 #ifndef MINISAN_BS_BS_H
 #define MINISAN_BS_BS_H
 
@@ -65,6 +68,12 @@ struct bs_io {
 	struct bs_io *next;
 };
 
+/* How the I/O of an engine was performed (for tests and diagnostics). */
+struct bs_engine_stats {
+	uint64_t inline_ios; /* in the submitting thread */
+	uint64_t queued_ios; /* handed to a worker */
+};
+
 /* Creates an engine with nthreads workers. nthreads == 0 makes a synchronous
  * engine: bs_submit() performs the I/O and calls done() before returning
  * (unit tests, fuzzing, minisand -t). Returns NULL with err filled. */
@@ -76,6 +85,12 @@ void bs_engine_free(struct bs_engine *eng);
 int bs_engine_fd(const struct bs_engine *eng);
 /* Runs the done() callbacks of all finished I/O in the caller's thread. */
 void bs_engine_complete(struct bs_engine *eng);
+/* Largest I/O a threaded engine may perform inline (default
+ * MINISAN_BS_INLINE_MAX; 0 sends everything to the workers). */
+void bs_engine_set_inline_max(struct bs_engine *eng, size_t max);
+/* Counts of inline and queued I/O since the engine was created. */
+void bs_engine_get_stats(const struct bs_engine *eng,
+    struct bs_engine_stats *st);
 
 /* Opens a regular file or block device. Returns 0 or -errno, with a message
  * naming the path in err. */
@@ -96,8 +111,9 @@ const char *bs_path(const struct bs *bs);
 /* Makes completed writes durable now, in the caller's thread (shutdown).
  * Returns 0 or -errno. */
 int bs_flush_now(struct bs *bs);
-/* Queues io on bs; io->done(io) is called later from bs_engine_complete()
- * (or before returning, for a synchronous engine). */
+/* Queues io on bs; io->done(io) is called later from bs_engine_complete(),
+ * or before returning for a synchronous engine and for I/O performed
+ * inline (never from inside another inline done()). */
 void bs_submit(struct bs *bs, struct bs_io *io);
 
 #endif

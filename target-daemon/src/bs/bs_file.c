@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -26,6 +27,14 @@
 #ifndef RWF_DSYNC
 #define RWF_DSYNC 0x00000002
 #endif
+/* Per-I/O "fail with EAGAIN rather than wait" (Linux 4.14). */
+#ifndef RWF_NOWAIT
+#define RWF_NOWAIT 0x00000008
+#endif
+/* <linux/magic.h> (not on musl-gcc's include path): file systems whose
+ * files live in memory. */
+#define BS_TMPFS_MAGIC 0x01021994
+#define BS_RAMFS_MAGIC 0x858458f6
 /* <linux/fs.h>, which neither libc's <sys/mount.h> repeats: discard a
  * byte range {start, len} of a block device (Linux 2.6.28). */
 #ifndef BLKDISCARD
@@ -128,6 +137,19 @@ probe_discard(int fd, const struct stat *st, int readonly,
 	caps->granularity = (uint32_t)gran;
 }
 
+/* 1 if fd is a file of a file system kept in memory (tmpfs, ramfs): its
+ * reads and writes copy memory and never wait for a disk. */
+static int
+store_in_memory(int fd)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return 0;
+	return (unsigned long)sfs.f_type == BS_TMPFS_MAGIC ||
+	    (unsigned long)sfs.f_type == BS_RAMFS_MAGIC;
+}
+
 int
 bs_open(struct bs_engine *eng, const char *path, int readonly,
     struct bs **out, char *err, size_t errlen)
@@ -187,6 +209,8 @@ bs_open(struct bs_engine *eng, const char *path, int readonly,
 	bs->block_size = (uint32_t)block_size;
 	bs->path = xstrdup(path);
 	probe_discard(fd, &st, bs->readonly, &bs->discard);
+	bs->in_memory = S_ISREG(st.st_mode) && store_in_memory(fd);
+	bs->nowait = !bs->in_memory;
 	*out = bs;
 	return 0;
 
@@ -261,6 +285,17 @@ pwrite_dsync(int fd, void *buf, size_t len, off_t off)
 	return (ssize_t)syscall(SYS_pwritev2, fd, &iov, 1,
 	    (unsigned long)off, (unsigned long)((uint64_t)off >> 32),
 	    RWF_DSYNC);
+}
+
+/* preadv2(RWF_NOWAIT) through the raw system call (no musl 1.2.3 wrapper),
+ * offset split as for pwrite_dsync(). */
+static ssize_t
+pread_nowait(int fd, void *buf, size_t len, off_t off)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+	return (ssize_t)syscall(SYS_preadv2, fd, &iov, 1, (unsigned long)off,
+	    (unsigned long)((uint64_t)off >> 32), RWF_NOWAIT);
 }
 
 static ssize_t
@@ -439,6 +474,39 @@ file_map_status(struct bs *bs, struct bs_io *io)
 		pos = next;
 	}
 	return n;
+}
+
+int
+bs_file_try_inline(struct bs *bs, struct bs_io *io)
+{
+	ssize_t n;
+
+	if (io->len > (size_t)INT64_MAX ||
+	    io->offset > (uint64_t)INT64_MAX - io->len)
+		return 0;
+	if (bs->in_memory) {
+		if (io->op != BS_OP_READ && io->op != BS_OP_WRITE &&
+		    io->op != BS_OP_FLUSH)
+			return 0;
+		bs_file_execute(bs, io);
+		return 1;
+	}
+	if (io->op != BS_OP_READ || io->len == 0 ||
+	    !__atomic_load_n(&bs->nowait, __ATOMIC_RELAXED))
+		return 0;
+	/* A read the page cache holds entirely costs a copy; anything else
+	 * (EAGAIN: it would wait for the disk; short: part of it would)
+	 * goes to a worker, which reads it all again. */
+	do {
+		n = pread_nowait(bs->fd, io->buf, io->len, (off_t)io->offset);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EOPNOTSUPP || errno == ENOSYS ||
+	    errno == EINVAL))
+		__atomic_store_n(&bs->nowait, 0, __ATOMIC_RELAXED);
+	if (n != (ssize_t)io->len)
+		return 0;
+	io->result = n;
+	return 1;
 }
 
 void

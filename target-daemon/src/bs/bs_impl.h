@@ -10,7 +10,8 @@
 
 /* An open backing store. Owned by whoever called bs_open() (the LUN, via
  * conf); freed by bs_close(). Immutable after bs_open(), so worker threads
- * read it without locking. */
+ * read it without locking, except nowait, which only submitting threads
+ * touch (atomically). */
 struct bs {
 	struct bs_engine *eng; /* borrowed; outlives the store */
 	int fd;
@@ -18,6 +19,8 @@ struct bs {
 	int is_blkdev;
 	uint32_t block_size; /* BLKSSZGET for a block device, else 0 */
 	struct bs_discard_caps discard; /* probed by bs_open() */
+	int in_memory;       /* on tmpfs/ramfs: I/O is a memory copy */
+	int nowait;          /* preadv2(RWF_NOWAIT) worth trying */
 	char *path;          /* owned */
 };
 
@@ -25,5 +28,10 @@ struct bs {
  * io->result to the bytes transferred or -errno. Does not call done().
  * Safe to call from several threads at once. */
 void bs_file_execute(struct bs *bs, struct bs_io *io);
+/* Performs io in the calling thread only if that cannot wait for a disk:
+ * any read, write or flush on a store in memory, or a read the page cache
+ * answers in full (RWF_NOWAIT). Returns 1 with io->result set if it did,
+ * 0 if the I/O must go to a worker (io untouched apart from the buffer). */
+int bs_file_try_inline(struct bs *bs, struct bs_io *io);
 
 #endif

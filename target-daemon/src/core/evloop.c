@@ -31,6 +31,8 @@ struct evloop {
 	struct evloop_watch tick_watch;
 	evloop_defer_cb *tick_fn;
 	void *tick_arg;
+	evloop_defer_cb *prepare_fn;
+	void *prepare_arg;
 };
 
 struct evloop *
@@ -120,6 +122,13 @@ evloop_defer(struct evloop *loop, evloop_defer_cb *fn, void *arg)
 	loop->deferred_tail = &d->next;
 }
 
+void
+evloop_set_prepare(struct evloop *loop, evloop_defer_cb *fn, void *arg)
+{
+	loop->prepare_fn = fn;
+	loop->prepare_arg = arg;
+}
+
 static void
 tick_ready(struct evloop_watch *w, uint32_t events)
 {
@@ -176,7 +185,11 @@ evloop_now(void)
 int
 evloop_poll(struct evloop *loop, int timeout_ms)
 {
-	int n = epoll_wait(loop->epfd, loop->batch, EVLOOP_BATCH,
+	int n;
+
+	if (loop->prepare_fn != NULL)
+		loop->prepare_fn(loop->prepare_arg);
+	n = epoll_wait(loop->epfd, loop->batch, EVLOOP_BATCH,
 	    loop->deferred ? 0 : timeout_ms);
 
 	if (n < 0)

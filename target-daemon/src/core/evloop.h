@@ -35,6 +35,10 @@ void evloop_del(struct evloop *loop, struct evloop_watch *w);
 
 /* Runs fn(arg) after the current batch of events has been handled. */
 void evloop_defer(struct evloop *loop, evloop_defer_cb *fn, void *arg);
+/* Calls fn(arg) each time the loop is about to wait for events, after the
+ * callbacks of the previous batch (one hook per loop; a later call
+ * replaces it). Used to send everything a batch produced in one go. */
+void evloop_set_prepare(struct evloop *loop, evloop_defer_cb *fn, void *arg);
 
 /* Calls tick(arg) about every interval_ms milliseconds. One tick per loop. */
 int evloop_set_tick(struct evloop *loop, unsigned interval_ms,

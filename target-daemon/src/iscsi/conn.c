@@ -16,6 +16,7 @@
 #include "iscsi/crc32c.h"
 #include "limits_minisan.h"
 #include "util/log.h"
+#include "util/bufpool.h"
 #include "util/xalloc.h"
 
 enum rx_state {
@@ -35,6 +36,7 @@ enum rx_state {
 
 static void conn_ready(struct evloop_watch *w, uint32_t events);
 static void conn_flush(struct conn *c);
+static void conn_flush_all(void *arg);
 
 static void conn_vlog(const struct conn *c, int debug, const char *fmt,
     va_list ap) __attribute__((format(printf, 3, 0)));
@@ -115,6 +117,10 @@ conn_new(struct iscsi_server *srv, int fd, const struct sockaddr_storage *peer)
 	c->watch.fd = fd;
 	c->watch.cb = conn_ready;
 	c->watch.arg = c;
+	if (!srv->flush_hooked) {
+		evloop_set_prepare(srv->loop, conn_flush_all, srv);
+		srv->flush_hooked = true;
+	}
 	rc = evloop_add(srv->loop, &c->watch, EPOLLIN);
 	if (rc < 0) {
 		log_warnx("conn %s: epoll: %s", c->peer, strerror(-rc));
@@ -134,7 +140,7 @@ tx_pdu_free(struct tx_pdu *p)
 	if (p->task != NULL)
 		task_put(p->task);
 	free(p->owned);
-	free(p);
+	bufpool_put(p);
 }
 
 static void
@@ -150,13 +156,19 @@ conn_free(void *arg)
 		}
 	}
 	c->srv->nconns--;
+	for (pp = &c->srv->flush_head; *pp != NULL; pp = &(*pp)->flush_next) {
+		if (*pp == c) {
+			*pp = c->flush_next;
+			break;
+		}
+	}
 	while (c->tx_head != NULL) {
 		struct tx_pdu *p = c->tx_head;
 
 		c->tx_head = p->next;
 		tx_pdu_free(p);
 	}
-	free(c->rx_data);
+	bufpool_put(c->rx_data);
 	free(c->text_in);
 	free(c->text_out);
 	free(c);
@@ -193,8 +205,9 @@ conn_close(struct conn *c, const char *reason)
 struct tx_pdu *
 conn_pdu_new(uint8_t op)
 {
-	struct tx_pdu *p = xcalloc(1, sizeof(*p));
+	struct tx_pdu *p = bufpool_get(sizeof(*p));
 
+	memset(p, 0, sizeof(*p));
 	p->hdr[BHS_OPCODE] = op;
 	p->hdr_len = ISCSI_BHS_LEN;
 	return p;
@@ -260,7 +273,29 @@ conn_send(struct conn *c, struct tx_pdu *p, bool advance_statsn)
 	*c->tx_tail = p;
 	c->tx_tail = &p->next;
 	c->tx_bytes += p->hdr_len + p->data_len + p->trailer_len;
-	conn_flush(c);
+	/* Corked: one writev per connection and batch instead of one per
+	 * PDU. A peer that does not read still stops being read at once. */
+	c->rx_paused = c->tx_bytes > CONN_TX_HIGH_WATER;
+	if (!c->flush_queued) {
+		c->flush_queued = true;
+		c->flush_next = c->srv->flush_head;
+		c->srv->flush_head = c;
+	}
+}
+
+/* The loop is about to wait: sends what the batch queued. */
+static void
+conn_flush_all(void *arg)
+{
+	struct iscsi_server *srv = arg;
+	struct conn *c;
+
+	while ((c = srv->flush_head) != NULL) {
+		srv->flush_head = c->flush_next;
+		c->flush_next = NULL;
+		c->flush_queued = false;
+		conn_flush(c);
+	}
 }
 
 void
@@ -291,7 +326,10 @@ conn_update_events(struct conn *c)
 	c->rx_paused = c->tx_bytes > CONN_TX_HIGH_WATER;
 	if (!c->rx_paused && !c->close_after_flush)
 		ev |= EPOLLIN;
-	if (c->tx_head != NULL)
+	/* Wait for room only after a short write: PDUs on the flush list
+	 * are written before the loop waits anyway, and switching EPOLLOUT
+	 * on and off around that would cost two epoll_ctl per command. */
+	if (c->tx_head != NULL && !c->flush_queued)
 		ev |= EPOLLOUT;
 	evloop_mod(c->srv->loop, &c->watch, ev);
 }
@@ -411,7 +449,7 @@ nop_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		/* The answer to our NOP-In ping (RFC7143 11.18). */
 		if (ttt != ISCSI_RESERVED_TAG && ttt == c->nop_ttt)
 			c->nop_ttt = ISCSI_RESERVED_TAG;
-		free(data);
+		bufpool_put(data);
 		return;
 	}
 	/* RFC7143 11.19: a ping answer echoes the data, with TTT reserved. */
@@ -422,8 +460,12 @@ nop_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 	put_be32(p->hdr + BHS_TTT, ISCSI_RESERVED_TAG);
 	if (dsl > c->max_xmit_dsl)
 		dsl = c->max_xmit_dsl;
-	p->owned = data;
-	p->data = data;
+	if (dsl > 0) {
+		p->owned = xmalloc(dsl);
+		memcpy(p->owned, data, dsl);
+	}
+	bufpool_put(data);
+	p->data = p->owned;
 	p->data_len = dsl;
 	conn_send(c, p, true);
 }
@@ -459,7 +501,7 @@ conn_dispatch(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 
 	c->last_rx = evloop_now();
 	if (!conn_phase_allows(c, bhs)) {
-		free(data);
+		bufpool_put(data);
 		return;
 	}
 	/* Every PDU but Data-Out acknowledges our StatSN. */
@@ -468,7 +510,7 @@ conn_dispatch(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 	if (c->state == CONN_FULL_FEATURE && op_has_cmdsn(op)) {
 		switch (session_check_cmdsn(c->sess, bhs)) {
 		case CMDSN_DROP:
-			free(data);
+			bufpool_put(data);
 			return;
 		case CMDSN_HOLD:
 			/* ahead of its turn (multiple connections) */
@@ -509,7 +551,7 @@ conn_dispatch(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		conn_reject(c, bhs, REJECT_COMMAND_NOT_SUPPORTED);
 		break;
 	}
-	free(data);
+	bufpool_put(data);
 }
 
 /* Dispatches, then runs commands that the PDU's CmdSN has unblocked. */
@@ -599,7 +641,7 @@ conn_header_done(struct conn *c)
 	c->rx_got = 0;
 	c->rx_data_want = dsl + pdu_pad(dsl) +
 	    (dsl > 0 && c->data_digest ? ISCSI_DIGEST_LEN : 0);
-	c->rx_data = c->rx_data_want ? xmalloc(c->rx_data_want) : NULL;
+	c->rx_data = c->rx_data_want ? bufpool_get(c->rx_data_want) : NULL;
 	return true;
 }
 
@@ -624,7 +666,7 @@ conn_data_done(struct conn *c)
 			 * answered with a Reject and the PDU discarded; the
 			 * task cannot complete, so the connection ends. */
 			conn_reject(c, bhs, REJECT_DATA_DIGEST_ERROR);
-			free(data);
+			bufpool_put(data);
 			conn_close_after_flush(c);
 			return;
 		}

@@ -145,6 +145,8 @@ struct conn {
 	/* transmit queue */
 	struct tx_pdu *tx_head, **tx_tail;
 	size_t tx_bytes;
+	struct conn *flush_next;   /* srv->flush_head list */
+	bool flush_queued;         /* on that list */
 	bool rx_paused;
 	/* tasks allegiant to this connection */
 	struct iscsi_task *tasks;
@@ -179,7 +181,8 @@ void conn_debug(const struct conn *c, const char *fmt, ...)
 /* Allocates a zeroed tx PDU with opcode op. */
 struct tx_pdu *conn_pdu_new(uint8_t op);
 /* Fills StatSN (advancing it when advance_statsn), ExpCmdSN and MaxCmdSN,
- * digests and padding, and queues the PDU; then tries to send. */
+ * digests and padding, and queues the PDU; it is sent, with whatever else
+ * the current batch of events queues, before the loop waits again. */
 void conn_send(struct conn *c, struct tx_pdu *p, bool advance_statsn);
 /* Closes the connection once everything queued has been sent (at once if
  * nothing is queued). */

@@ -16,6 +16,7 @@
 #include "iscsi/text.h"
 #include "limits_minisan.h"
 #include "util/log.h"
+#include "util/bufpool.h"
 #include "util/xalloc.h"
 
 /* RFC7143 11.12.4: version 0x00 is the only one defined. */
@@ -323,6 +324,7 @@ format_port_names(struct session *s, struct iscsi_server *srv)
 	s->nexus.target_port = s->target_port;
 	s->nexus.rel_port_id = 1;
 	s->nexus.tpgt = srv->tpgt;
+	s->nexus.id = ++srv->next_nexus_id;
 }
 
 /* Login complete: binds the connection to a new or existing session. */
@@ -587,5 +589,5 @@ fail:
 out:
 	text_list_fini(&kv);
 	text_buf_fini(&out);
-	free(data);
+	bufpool_put(data);
 }

@@ -10,6 +10,7 @@
 
 #include "limits_minisan.h"
 #include "scsi/scsi.h"
+#include "util/bufpool.h"
 #include "util/xalloc.h"
 
 /* SPC-4 4.5.6 sense codes the transport itself raises. */
@@ -34,10 +35,10 @@ static void
 task_free(struct iscsi_task *t)
 {
 	scsi_task_fini(&t->scsi);
-	free(t->wbuf);
+	bufpool_put(t->wbuf);
 	if (t->sess != NULL)
 		session_put(t->sess);
-	free(t);
+	bufpool_put(t);
 }
 
 void
@@ -90,10 +91,11 @@ task_abort(struct iscsi_task *t, struct tmf_wait *tmf)
 static struct iscsi_task *
 task_new(struct conn *c, const uint8_t *bhs)
 {
-	struct iscsi_task *t = xcalloc(1, sizeof(*t));
+	struct iscsi_task *t = bufpool_get(sizeof(*t));
 	struct session *s = c->sess;
 	uint8_t attr = bhs[BHS_FLAGS] & ISCSI_CMD_ATTR_MASK;
 
+	memset(t, 0, sizeof(*t));
 	scsi_task_init(&t->scsi);
 	t->refs = 1;
 	t->conn = c;
@@ -331,7 +333,7 @@ scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 	if (session_find_task(s, get_be32(bhs + BHS_ITT)) != NULL) {
 		/* RFC7143 11.3.4: ITT must be unique among active tasks. */
 		conn_reject(c, bhs, REJECT_TASK_IN_PROGRESS);
-		free(data);
+		bufpool_put(data);
 		return;
 	}
 	if (pdu_ahs_len(bhs) > 0 || ((flags & ISCSI_CMD_FLAG_READ) &&
@@ -339,7 +341,7 @@ scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		/* Extended CDBs and bidirectional commands: none of the
 		 * commands we implement needs them. */
 		conn_reject(c, bhs, REJECT_COMMAND_NOT_SUPPORTED);
-		free(data);
+		bufpool_put(data);
 		return;
 	}
 	if (dsl > 0 && (!(flags & ISCSI_CMD_FLAG_WRITE) || dsl > edtl ||
@@ -347,12 +349,12 @@ scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		/* RFC7143 11.3.5, 13.14: immediate data only on writes,
 		 * within EDTL and FirstBurstLength, when negotiated. */
 		cmd_protocol_error(c, bhs, "unexpected immediate data");
-		free(data);
+		bufpool_put(data);
 		return;
 	}
 	t = task_new(c, bhs);
 	if (!t->write) {
-		free(data);
+		bufpool_put(data);
 		task_exec(t);
 		return;
 	}
@@ -360,12 +362,16 @@ scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 	t->state = TASK_DATA_OUT;
 	if (edtl > MINISAN_MAX_XFER_BYTES) {
 		t->discard = true;
+	} else if (dsl == edtl && data != NULL) {
+		/* all the data came as immediate data: no copy */
+		t->wbuf = data;
+		data = NULL;
 	} else {
-		t->wbuf = xmalloc(edtl ? edtl : 1);
+		t->wbuf = bufpool_get(edtl);
 		if (dsl > 0)
 			memcpy(t->wbuf, data, dsl);
 	}
-	free(data);
+	bufpool_put(data);
 	t->wgot = dsl;
 	/* RFC7143 11.3.1: F set means no unsolicited Data-Out follows;
 	 * otherwise up to FirstBurstLength may come (InitialR2T=No). */
@@ -420,7 +426,7 @@ scsi_data_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data,
 			session_hold(c->sess, c, bhs, data, dsl, h->cmd_sn,
 			    true);
 		else
-			free(data);
+			bufpool_put(data);
 		return;
 	}
 	if (t->state != TASK_DATA_OUT) {
@@ -462,5 +468,5 @@ scsi_data_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data,
 		task_advance(c, t);
 	}
 out:
-	free(data);
+	bufpool_put(data);
 }

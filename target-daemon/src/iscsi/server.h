@@ -56,7 +56,12 @@ struct iscsi_server {
 	uint16_t next_tsih;
 	uint64_t stopping;  /* monotonic second shutdown began, or 0 */
 	uint64_t next_conn_id;
+	uint64_t next_nexus_id;  /* scsi_nexus ids, never reused */
 	uint32_t next_ttt;
+	/* connections with PDUs queued since the loop last waited, sent
+	 * together before it waits again (conn.c) */
+	struct conn *flush_head;
+	bool flush_hooked;   /* the loop's prepare hook is set */
 };
 
 /* Makes the listening portals exactly want[0..n) (host and port set):

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "limits_minisan.h"
+#include "util/bufpool.h"
 #include "util/xalloc.h"
 
 struct session *
@@ -171,7 +172,7 @@ session_hold(struct session *s, struct conn *c, const uint8_t *bhs,
 	/* Commands are bounded by the CmdSN window; their Data-Out by
 	 * FirstBurstLength each. Count both against twice the window. */
 	if (s->nheld >= 2 * MINISAN_CMD_WINDOW) {
-		free(data);
+		bufpool_put(data);
 		return false;
 	}
 	h = xcalloc(1, sizeof(*h));
@@ -252,7 +253,7 @@ session_drop_held(struct session *s, const struct conn *c)
 		if (h->conn == c) {
 			*pp = h->next;
 			s->nheld--;
-			free(h->data);
+			bufpool_put(h->data);
 			free(h);
 		} else {
 			pp = &h->next;

@@ -8,6 +8,7 @@
 
 #include "iscsi/text.h"
 #include "limits_minisan.h"
+#include "util/bufpool.h"
 #include "util/xalloc.h"
 
 static void
@@ -98,7 +99,7 @@ text_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 			conn_reject(c, bhs, REJECT_PROTOCOL_ERROR);
 		else
 			text_send_chunk(c, bhs);
-		free(data);
+		bufpool_put(data);
 		return;
 	}
 	/* a new request resets any unfinished response (RFC7143 11.10.4) */
@@ -109,7 +110,7 @@ text_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		free(c->text_in);
 		c->text_in = NULL;
 		c->text_in_len = 0;
-		free(data);
+		bufpool_put(data);
 		conn_reject(c, bhs, REJECT_PROTOCOL_ERROR);
 		return;
 	}
@@ -118,7 +119,7 @@ text_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		memcpy(c->text_in + c->text_in_len, data, dsl);
 		c->text_in_len += dsl;
 	}
-	free(data);
+	bufpool_put(data);
 	if (bhs[BHS_FLAGS] & ISCSI_FLAG_CONTINUE) {
 		/* acknowledge and wait for the rest: an empty response */
 		c->text_out = NULL;

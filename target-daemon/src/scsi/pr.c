@@ -17,6 +17,7 @@
 #include "scsi/ua.h"
 #include "util/be.h"
 #include "util/hex.h"
+#include "util/bufpool.h"
 #include "util/xalloc.h"
 
 /* The reservation state of one LUN. st and spc2_holder are guarded by the
@@ -380,7 +381,7 @@ static void
 pr_set_conflict(struct scsi_task *task)
 {
 	/* SAM-5 "Status codes": RESERVATION CONFLICT carries no sense. */
-	free(task->data_in);
+	bufpool_put(task->data_in);
 	task->data_in = NULL;
 	task->data_in_len = 0;
 	task->sense_len = 0;

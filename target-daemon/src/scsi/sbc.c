@@ -12,6 +12,7 @@
 #include "scsi/sense.h"
 #include "scsi/ua.h"
 #include "util/be.h"
+#include "util/bufpool.h"
 #include "util/xalloc.h"
 
 /* SBC-3 READ (10) etc. byte 1 */
@@ -277,7 +278,7 @@ sbc_read(struct scsi_task *task)
 		return SCSI_CMD_COMPLETE;
 	task->lba = c.lba;
 	task->nblocks = c.nblocks;
-	task->data_in = xmalloc(len);
+	task->data_in = bufpool_get(len);
 	task->data_in_len = (uint32_t)len;
 	return sbc_submit(task, BS_OP_READ, 0, task->data_in, len,
 	    sbc_io_done);

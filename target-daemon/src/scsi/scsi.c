@@ -25,6 +25,7 @@
 #include "scsi/tpg.h"
 #include "scsi/ua.h"
 #include "scsi/xcopy.h"
+#include "util/bufpool.h"
 #include "util/xalloc.h"
 
 /* SAM-5 "CONTROL byte": bits we do not support. */
@@ -335,7 +336,7 @@ scsi_task_init(struct scsi_task *task)
 void
 scsi_task_fini(struct scsi_task *task)
 {
-	free(task->data_in);
+	bufpool_put(task->data_in);
 	task->data_in = NULL;
 	task->data_in_len = 0;
 	free(task->scratch);
@@ -362,10 +363,11 @@ uint8_t *
 scsi_data_in_alloc(struct scsi_task *task, uint32_t full_len,
     uint32_t alloc_len)
 {
-	uint8_t *buf = xcalloc(1, full_len ? full_len : 1);
+	uint8_t *buf = bufpool_get(full_len);
 
+	memset(buf, 0, full_len);
 	task->xfer_len = alloc_len < full_len ? alloc_len : full_len;
-	free(task->data_in);
+	bufpool_put(task->data_in);
 	task->data_in = buf;
 	task->data_in_len = (uint32_t)(task->xfer_len < task->edtl ?
 	    task->xfer_len : task->edtl);
@@ -455,7 +457,7 @@ scsi_lun_gate(struct scsi_task *task, uint8_t flags)
 
 	pthread_mutex_lock(&lu->lock);
 	if (port != NULL) {
-		nx = ua_nexus_get(&lu->nexuses, port);
+		nx = ua_nexus_get_id(&lu->nexuses, port, task->nexus->id);
 		/* SAM-5 "Unit attention condition": INQUIRY, REPORT LUNS
 		 * and REQUEST SENSE neither report nor clear a unit
 		 * attention; every other command reports it. */

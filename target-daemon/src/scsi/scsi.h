@@ -85,6 +85,9 @@ struct scsi_nexus {
 	const char *target_port;    /* "iqn...,t,0x<tpgt>" */
 	uint16_t rel_port_id;       /* relative target port identifier */
 	uint16_t tpgt;              /* target port group */
+	/* Never reused while the daemon runs (0: none), so that per-LUN
+	 * tables can recognise the nexus without comparing port names. */
+	uint64_t id;
 };
 
 /* One SCSI command. Owned by the transport; the SCSI layer owns only

@@ -9,6 +9,7 @@
 
 #include "scsi/scsi.h"
 #include "util/be.h"
+#include "util/bufpool.h"
 
 /* SPC-4 4.5.3: byte offsets of fixed-format sense data. */
 #define FIXED_VALID 0x80
@@ -41,7 +42,7 @@ scsi_task_set_sense(struct scsi_task *task, uint8_t key, uint8_t asc,
     uint8_t ascq)
 {
 	/* A failed command returns no data. */
-	free(task->data_in);
+	bufpool_put(task->data_in);
 	task->data_in = NULL;
 	task->data_in_len = 0;
 	task->status = SCSI_STATUS_CHECK_CONDITION;

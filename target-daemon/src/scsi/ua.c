@@ -54,10 +54,20 @@ ua_nexus_slot(struct ua_table *t)
 }
 
 struct ua_nexus *
-ua_nexus_get(struct ua_table *t, const char *port)
+ua_nexus_get_id(struct ua_table *t, const char *port, uint64_t id)
 {
-	struct ua_nexus *nx = ua_nexus_find(t, port);
+	struct ua_nexus *nx = NULL;
 
+	/* An id is never reused and a nexus never changes its port name,
+	 * so an entry recorded with this id has this name. */
+	for (uint32_t i = 0; id != 0 && i < t->n; i++) {
+		if (t->v[i].nexus_id == id) {
+			nx = &t->v[i];
+			break;
+		}
+	}
+	if (nx == NULL)
+		nx = ua_nexus_find(t, port);
 	if (nx == NULL) {
 		nx = ua_nexus_slot(t);
 		memset(nx, 0, sizeof(*nx));
@@ -65,8 +75,16 @@ ua_nexus_get(struct ua_table *t, const char *port)
 		/* SAM-5 "Power on": a new I_T nexus first sees the power on. */
 		ua_post(nx, ASC_POWER_ON_RESET);
 	}
+	if (id != 0)
+		nx->nexus_id = id;
 	nx->last_used = ++t->clock;
 	return nx;
+}
+
+struct ua_nexus *
+ua_nexus_get(struct ua_table *t, const char *port)
+{
+	return ua_nexus_get_id(t, port, 0);
 }
 
 void

@@ -14,6 +14,7 @@
 /* One I_T nexus as seen by one LUN, keyed by the initiator port name. */
 struct ua_nexus {
 	char *port;          /* owned */
+	uint64_t nexus_id;   /* scsi_nexus id last seen with port, or 0 */
 	uint64_t last_used;  /* table clock at the last command (LRU) */
 	int prevent;         /* medium removal prevented by this nexus */
 	uint32_t nua;        /* pending unit attentions, oldest first */
@@ -38,6 +39,10 @@ void ua_table_fini(struct ua_table *t);
  * nexus is new, and marks it most recently used. The pointer is valid
  * until the next call on the table. */
 struct ua_nexus *ua_nexus_get(struct ua_table *t, const char *port);
+/* The same, for the nexus whose scsi_nexus id is id (0: unknown): an entry
+ * already seen with that id is found without comparing names. */
+struct ua_nexus *ua_nexus_get_id(struct ua_table *t, const char *port,
+    uint64_t id);
 /* Returns the entry for port or NULL, without creating or touching it. */
 struct ua_nexus *ua_nexus_find(struct ua_table *t, const char *port);
 /* Forgets port (I_T nexus loss). */

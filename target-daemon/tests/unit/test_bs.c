@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "bs/bs.h"
@@ -211,6 +212,7 @@ TEST(threaded_engine_roundtrip)
 	int fd;
 
 	REQUIRE(eng != NULL);
+	bs_engine_set_inline_max(eng, 0); /* the workers' path */
 	fd = bs_engine_fd(eng);
 	REQUIRE(fd >= 0);
 	CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
@@ -276,6 +278,7 @@ TEST(threaded_engine_completes_in_fifo_order)
 	struct bs *bs;
 
 	REQUIRE(eng != NULL);
+	bs_engine_set_inline_max(eng, 0); /* the workers' path */
 	REQUIRE(bs_open(eng, path, 0, &bs, err, sizeof(err)) == 0);
 	fifo_n = 0;
 	for (int i = 0; i < 16; i++) {
@@ -472,6 +475,7 @@ TEST(engine_free_drains_without_callbacks)
 	struct bs *bs;
 
 	REQUIRE(eng != NULL);
+	bs_engine_set_inline_max(eng, 0); /* the workers' path */
 	REQUIRE(bs_open(eng, path, 0, &bs, err, sizeof(err)) == 0);
 	for (int i = 0; i < N; i++) {
 		pattern(wbuf[i], SZ, (unsigned)i);
@@ -487,6 +491,142 @@ TEST(engine_free_drains_without_callbacks)
 		CHECK_EQ_MEM(disk, wbuf[i], SZ);
 	}
 	bs_close(bs);
+}
+
+/* On tmpfs, reads, writes and flushes up to the inline limit complete
+ * before bs_submit() returns, even with workers; larger ones, and one
+ * submitted from an inline done(), go to the workers. */
+static struct bs *chain_bs;
+static struct bs_io chain_io;
+static unsigned char chain_buf[512];
+static int chain_inline_done;
+
+static void
+chain_done(struct bs_io *io)
+{
+	struct tally *t = io->arg;
+
+	t->ndone++;
+	if (io != &chain_io) {
+		io_setup(&chain_io, BS_OP_READ, 0, chain_buf, sizeof(chain_buf),
+		    t);
+		chain_io.done = chain_done;
+		bs_submit(chain_bs, &chain_io);
+		chain_inline_done = t->ndone;
+	}
+}
+
+TEST(memory_store_runs_inline)
+{
+	enum { SZ = 4096, BIG = 2 * 1024 * 1024 };
+	static unsigned char wbuf[SZ], rbuf[SZ], disk[SZ], big[BIG];
+	char err[256] = "";
+	struct bs_engine *eng = bs_engine_new(2, err, sizeof(err));
+	const char *path = scratch_file(BIG, 0x11);
+	struct bs_engine_stats st;
+	struct tally t = { 0 };
+	struct bs_io io;
+	struct bs *bs;
+
+	REQUIRE(eng != NULL);
+	REQUIRE(bs_open(eng, path, 0, &bs, err, sizeof(err)) == 0);
+	pattern(wbuf, SZ, 9);
+	io_setup(&io, BS_OP_WRITE, SZ, wbuf, SZ, &t);
+	bs_submit(bs, &io);
+	CHECK_EQ_INT(t.ndone, 1);
+	CHECK_EQ_INT(io.result, SZ);
+	file_pread(path, disk, SZ, SZ);
+	CHECK_EQ_MEM(disk, wbuf, SZ);
+	io_setup(&io, BS_OP_READ, SZ, rbuf, SZ, &t);
+	bs_submit(bs, &io);
+	CHECK_EQ_INT(t.ndone, 2);
+	CHECK_EQ_INT(io.result, SZ);
+	CHECK_EQ_MEM(rbuf, wbuf, SZ);
+	io_setup(&io, BS_OP_FLUSH, 0, NULL, 0, &t);
+	bs_submit(bs, &io);
+	CHECK_EQ_INT(t.ndone, 3);
+	CHECK_EQ_INT(io.result, 0);
+	bs_engine_get_stats(eng, &st);
+	CHECK_EQ_INT(st.inline_ios, 3);
+	CHECK_EQ_INT(st.queued_ios, 0);
+
+	/* over the limit: the workers */
+	io_setup(&io, BS_OP_READ, 0, big, BIG, &t);
+	bs_submit(bs, &io);
+	wait_done(eng, &t, 4);
+	CHECK_EQ_INT(io.result, BIG);
+	CHECK_EQ_INT(big[0], 0x11);
+	CHECK_EQ_INT(big[BIG - 1], 0x11);
+	bs_engine_get_stats(eng, &st);
+	CHECK_EQ_INT(st.inline_ios, 3);
+	CHECK_EQ_INT(st.queued_ios, 1);
+
+	/* a submission from an inline done(): queued, not nested */
+	chain_bs = bs;
+	chain_inline_done = 0;
+	io_setup(&io, BS_OP_READ, 0, rbuf, SZ, &t);
+	io.done = chain_done;
+	bs_submit(bs, &io);
+	CHECK_EQ_INT(chain_inline_done, 5);
+	wait_done(eng, &t, 6);
+	CHECK_EQ_INT(chain_io.result, (int)sizeof(chain_buf));
+	bs_engine_get_stats(eng, &st);
+	CHECK_EQ_INT(st.inline_ios, 4);
+	CHECK_EQ_INT(st.queued_ios, 2);
+
+	/* inline limit 0: everything to the workers */
+	bs_engine_set_inline_max(eng, 0);
+	io_setup(&io, BS_OP_READ, SZ, rbuf, SZ, &t);
+	bs_submit(bs, &io);
+	wait_done(eng, &t, 7);
+	CHECK_EQ_MEM(rbuf, wbuf, SZ);
+	bs_engine_get_stats(eng, &st);
+	CHECK_EQ_INT(st.queued_ios, 3);
+	bs_close(bs);
+	bs_engine_free(eng);
+}
+
+/* Outside tmpfs, only reads are tried inline (RWF_NOWAIT); writes always
+ * go to the workers, and what a read finds is right either way. */
+TEST(disk_store_writes_go_to_workers)
+{
+	enum { SZ = 4096 };
+	static unsigned char wbuf[SZ], rbuf[SZ];
+	char err[256] = "", path[64];
+	struct bs_engine *eng = bs_engine_new(2, err, sizeof(err));
+	struct bs_engine_stats st;
+	struct statfs sfs;
+	struct tally t = { 0 };
+	struct bs_io io;
+	struct bs *bs;
+	int fd;
+
+	REQUIRE(eng != NULL);
+	snprintf(path, sizeof(path), "/var/tmp/minisan-test-bs.%ld.disk",
+	    (long)getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	REQUIRE(fd >= 0);
+	REQUIRE(ftruncate(fd, 4 * SZ) == 0);
+	REQUIRE(fstatfs(fd, &sfs) == 0);
+	close(fd);
+	REQUIRE(bs_open(eng, path, 0, &bs, err, sizeof(err)) == 0);
+	pattern(wbuf, SZ, 3);
+	io_setup(&io, BS_OP_WRITE, SZ, wbuf, SZ, &t);
+	bs_submit(bs, &io);
+	wait_done(eng, &t, 1);
+	CHECK_EQ_INT(io.result, SZ);
+	io_setup(&io, BS_OP_READ, SZ, rbuf, SZ, &t);
+	bs_submit(bs, &io);
+	wait_done(eng, &t, 2);
+	CHECK_EQ_INT(io.result, SZ);
+	CHECK_EQ_MEM(rbuf, wbuf, SZ);
+	bs_engine_get_stats(eng, &st);
+	CHECK_EQ_INT(st.inline_ios + st.queued_ios, 2);
+	if (sfs.f_type != 0x01021994) /* not tmpfs: the write was queued */
+		CHECK(st.queued_ios >= 1);
+	bs_close(bs);
+	bs_engine_free(eng);
+	unlink(path);
 }
 
 TEST(block_device)
@@ -775,6 +915,8 @@ static const struct test tests[] = {
 	T(directory_and_special_files_refused),
 	T(engine_bad_thread_count),
 	T(engine_free_drains_without_callbacks),
+	T(memory_store_runs_inline),
+	T(disk_store_writes_go_to_workers),
 	T(block_device),
 	T(discard_punches_a_hole),
 	T(map_status_rounds_to_units),

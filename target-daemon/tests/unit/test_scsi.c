@@ -59,6 +59,8 @@ fx_open_at(struct fx *f, const char *dir, uint64_t size, uint32_t bsz,
 	f->path = fx_scratch_file(dir, "scsi", size, 0);
 	f->eng = bs_engine_new(nthreads, err, sizeof(err));
 	REQUIRE(f->eng != NULL);
+	/* threaded fixtures test completion from the workers */
+	bs_engine_set_inline_max(f->eng, 0);
 	REQUIRE(bs_open(f->eng, f->path, 0, &f->bs, err, sizeof(err)) == 0);
 	f->luns[0] = fx_lun(f, bsz, readonly, removable);
 	f->tgt.name = TARGET_NAME;
@@ -863,6 +865,56 @@ TEST(unit_attention_sequence)
 	fx_close(&f);
 }
 
+/* Nexuses carrying ids (as iSCSI sessions do) find their UA state by id,
+ * and by name when the id is new: a reinstated session (same port, new id)
+ * keeps the state of its port, a different port never gets it. */
+TEST(unit_attention_by_nexus_id)
+{
+	uint8_t tur[6] = { 0 };
+	struct scsi_nexus a1, a2, b1;
+	struct scsi_task t;
+	struct fx f;
+
+	fx_open(&f, MIB, 512, 0, 0);
+	a1 = f.a;
+	a1.id = 11;
+	a2 = f.a;
+	a2.id = 12;
+	b1 = f.b;
+	b1.id = 21;
+	run_on(&f, &t, &a1, 0, tur, 6, 0, NULL, 0);
+	fx_check_sense(&t, 0x06, 0x29, 0x00);
+	scsi_task_fini(&t);
+	run_on(&f, &t, &a1, 0, tur, 6, 0, NULL, 0);
+	fx_check_good(&t);
+	scsi_task_fini(&t);
+	/* same port, new id: the UA was already reported to this port */
+	run_on(&f, &t, &a2, 0, tur, 6, 0, NULL, 0);
+	fx_check_good(&t);
+	scsi_task_fini(&t);
+	/* another port: its own power on */
+	run_on(&f, &t, &b1, 0, tur, 6, 0, NULL, 0);
+	fx_check_sense(&t, 0x06, 0x29, 0x00);
+	scsi_task_fini(&t);
+	/* a reset reaches the port whichever id it comes with */
+	scsi_lun_reset(&f.tgt, 0, &b1);
+	run_on(&f, &t, &a2, 0, tur, 6, 0, NULL, 0);
+	fx_check_sense(&t, 0x06, 0x29, 0x03);
+	scsi_task_fini(&t);
+	run_on(&f, &t, &a1, 0, tur, 6, 0, NULL, 0);
+	fx_check_good(&t);
+	scsi_task_fini(&t);
+	run_on(&f, &t, &b1, 0, tur, 6, 0, NULL, 0);
+	fx_check_sense(&t, 0x06, 0x29, 0x03);
+	scsi_task_fini(&t);
+	/* nexus loss forgets the entry: the id finds nothing any more */
+	scsi_nexus_loss(&f.tgt, &a2);
+	run_on(&f, &t, &a2, 0, tur, 6, 0, NULL, 0);
+	fx_check_sense(&t, 0x06, 0x29, 0x00);
+	scsi_task_fini(&t);
+	fx_close(&f);
+}
+
 TEST(unit_attention_lru_bound)
 {
 	uint8_t tur[6] = { 0 };
@@ -1433,6 +1485,7 @@ static const struct test tests[] = {
 	T(read_only_lun),
 	T(residuals_and_edtl),
 	T(unit_attention_sequence),
+	T(unit_attention_by_nexus_id),
 	T(unit_attention_lru_bound),
 	T(mode_sense_pages),
 	T(mode_select_wce),
