@@ -95,6 +95,10 @@ def main():
         status, out = vm.run("isnsadm --list nodes")
         V.check(status == 0 and V.IQN in out,
                 "isnsadm on the appliance's console lists the target")
+        V.check("Warning" not in out, "... without warnings")
+        status, out = vm.run("logread | grep isnsd")
+        V.check("Warning" not in out and "rror" not in out,
+                "isnsd logged no warnings or errors")
         vm.poweroff()
     except (V.ConsoleTimeout, subprocess.SubprocessError) as e:
         vm.kill()
