@@ -64,12 +64,15 @@ $(OUT)/kernel/RELEASE: $(VERSIONS) $(STAGES)/10-kernel.sh $(STAGE_LIB) | deps
 $(OUT)/mdadm/mdadm: $(VERSIONS) $(STAGES)/15-mdadm.sh $(STAGE_LIB) | deps
 	@$(STAGES)/15-mdadm.sh $(OUT)
 
+$(OUT)/isnsd/isnsd: $(VERSIONS) $(STAGES)/16-isnsd.sh $(STAGE_LIB) | deps
+	@$(STAGES)/16-isnsd.sh $(OUT)
+
 $(OUT)/modules/MANIFEST: $(OUT)/kernel/RELEASE configs/modules.list \
 		$(STAGES)/20-modules.sh $(STAGE_LIB)
 	@$(STAGES)/20-modules.sh $(OUT)
 
 ROOTFS_FILES := $(shell find rootfs -type f 2>/dev/null)
-$(OUT)/rootfs.MANIFEST: $(OUT)/bin/minisand $(OUT)/mdadm/mdadm \
+$(OUT)/rootfs.MANIFEST: $(OUT)/bin/minisand $(OUT)/mdadm/mdadm $(OUT)/isnsd/isnsd \
 		$(OUT)/modules/MANIFEST $(ROOTFS_FILES) $(VERSIONS) \
 		configs/modules.boot configs/minisand.conf \
 		configs/appliance.conf $(STAGES)/30-rootfs.sh $(STAGE_LIB)
@@ -104,7 +107,7 @@ FORCE:
 # clean keeps the downloads (out/dl) and the VM disks (out/vm)
 clean:
 	@$(DAEMON) clean
-	rm -rf $(OUT)/kernel $(OUT)/mdadm $(OUT)/modules $(OUT)/rootfs \
+	rm -rf $(OUT)/kernel $(OUT)/mdadm $(OUT)/isnsd $(OUT)/modules $(OUT)/rootfs \
 		$(OUT)/rootfs.MANIFEST $(OUT)/initramfs $(OUT)/image \
 		$(OUT)/initiator $(OUT)/apptest
 

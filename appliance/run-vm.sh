@@ -20,6 +20,8 @@ usage: $0 [options] VMDIR
   --skip-disk N      leave data disk N out (a failed or pulled disk)
   --serial SPEC      QEMU -serial (default: mon:stdio, the terminal)
   --net SPEC         extra -netdev for a second NIC (e.g. socket,...)
+  --forward H:G      also forward host port H to guest TCP port G (repeatable;
+                     e.g. 3205, the iSNS server)
 VMDIR keeps the disks and boot.img, the appliance's own copy of the image:
 its FAT partition holds the saved configuration, which survives a rebuilt
 image (the configuration files are carried over).
@@ -29,7 +31,7 @@ USAGE
 
 image="$top/out/image/minisan.img"
 firmware=$QEMU_FIRMWARE port=$QEMU_HOST_PORT disks=$QEMU_DISKS
-size=$QEMU_DISK_SIZE serial=mon:stdio skip="" net2=""
+size=$QEMU_DISK_SIZE serial=mon:stdio skip="" net2="" fwd=""
 while [ $# -gt 1 ]; do
 	case "$1" in
 	--image) image=$2; shift 2 ;;
@@ -41,6 +43,14 @@ while [ $# -gt 1 ]; do
 	--skip-disk) skip="$skip $2"; shift 2 ;;
 	--serial) serial=$2; shift 2 ;;
 	--net) net2=$2; shift 2 ;;
+	--forward)
+		case "$2" in
+		*[!0-9:]* | :* | *: | *:*:* | [!:]) usage ;;
+		*:*) fwd="$fwd,hostfwd=tcp:$QEMU_HOST_ADDR:${2%%:*}-:${2#*:}" ;;
+		*) usage ;;
+		esac
+		shift 2
+		;;
 	*) usage ;;
 	esac
 done
@@ -76,7 +86,7 @@ set -- -accel tcg -cpu max -smp "$QEMU_CPUS" -m "$QEMU_MEMORY" \
 	-display none -serial "$serial" \
 	-drive "if=none,id=boot,file=$boot,format=raw" \
 	-device qemu-xhci -device usb-storage,drive=boot,removable=on,bootindex=0 \
-	-netdev "user,id=net0,hostfwd=tcp:$QEMU_HOST_ADDR:$port-:3260" \
+	-netdev "user,id=net0,hostfwd=tcp:$QEMU_HOST_ADDR:$port-:3260$fwd" \
 	-device virtio-net-pci,netdev=net0,mac=52:54:00:00:00:01
 if [ "$firmware" = uefi ]; then
 	[ -f "$vmdir/OVMF_VARS.fd" ] ||

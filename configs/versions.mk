@@ -13,3 +13,11 @@ BUSYBOX_SHA256=3d3fdbe91d4660c873e14b092c213fe81c1da6362daa236eb25d0171eb108744
 # pins the hashes of the tarballs, dpkg-source checks them.
 MDADM_VERSION=4.2-5
 MDADM_DSC_SHA256=188e0c6519fa57c26d045f1d503f9087b5e5363137d778a263353221cd7ed72f
+# open-isns (isnsd, isnsadm for the appliance's optional iSNS server) is built
+# static against musl, without security (no OpenSSL for musl), from the
+# upstream tarball of Debian's source package: the pinned .dsc pins its
+# sha256. Debian's 0.101 carries no patches of its own ("patches integrated
+# upstream", changelog 0.101-0.1) and its debian.tar.xz is not on every
+# mirror, so only the .dsc and the .orig tarball are fetched.
+OPENISNS_VERSION=0.101-0.2
+OPENISNS_DSC_SHA256=68b02dd4a709da59fa3d8c837802a38ac73adf6644719ac819d13caa77b5790c

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Stage 30: the appliance's root file system tree: busybox (Debian's static
-# build, pinned), mdadm (stage 15), minisand and minisanctl, the module
-# subset (stage 20), the rootfs/ overlay and the default configuration.
+# build, pinned), mdadm (stage 15), isnsd and isnsadm (stage 16), minisand
+# and minisanctl, the module subset (stage 20), the rootfs/ overlay and the
+# default configuration.
 #   in:  configs/{versions.mk,modules.boot,appliance.conf,minisand.conf},
-#        rootfs/, OUT/bin/minisand[ctl], OUT/mdadm, OUT/modules
+#        rootfs/, OUT/bin/minisand[ctl], OUT/mdadm, OUT/isnsd, OUT/modules
 #   out: OUT/rootfs/, OUT/rootfs.MANIFEST (the file list, outside the tree)
 set -eu
 STAGE=rootfs
@@ -37,6 +38,11 @@ done
 
 install -m 755 "$out/mdadm/mdadm" "$dst/sbin/mdadm"
 install -m 755 "$out/bin/minisand" "$dst/sbin/minisand"
+for prog in isnsd isnsadm; do
+	if [ -x "$out/isnsd/$prog" ]; then
+		install -m 755 "$out/isnsd/$prog" "$dst/sbin/$prog"
+	fi
+done
 if [ -x "$out/bin/minisanctl" ]; then
 	install -m 755 "$out/bin/minisanctl" "$dst/sbin/minisanctl"
 fi

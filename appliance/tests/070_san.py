@@ -72,29 +72,16 @@ def isnsd_start(work):
                             stderr=subprocess.STDOUT)
 
 
-def put_config(vmdir, name, text):
-    """Writes NAME on the FAT partition of VMDIR's boot.img (its own copy of
-    the image, made here so that run-vm.sh keeps it)."""
-    boot = os.path.join(vmdir, "boot.img")
-    if not os.path.exists(boot):
-        shutil.copyfile(os.path.join(V.OUT, "image", "minisan.img"), boot)
-    path = os.path.join(vmdir, name)
-    with open(path, "w") as f:
-        f.write(text)
-    env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
-    subprocess.run(["mcopy", "-o", "-i", boot + "@@1M", path, "::/" + name],
-                   check=True, env=env)
-
-
 def appliance(work, name):
     addr = APPLIANCES[name]
     vm = V.VM(os.path.join(work, name), disks=2, disk_size="64M")
     vm.prefix = NETNS
     vm.extra = ["--net", "tap,ifname=tap%s,script=no,downscript=no" % name]
-    put_config(vm.vmdir, "appliance.conf",
+    vm.prepare()
+    vm.put_config("appliance.conf",
                "hostname san-%s\ninterface eth1\nnetwork static %s/24\n"
                "array data raid1 disks 2\n" % (name, addr))
-    put_config(vm.vmdir, "minisan.conf",
+    vm.put_config("minisan.conf",
                "portal 0.0.0.0:3260\nisns-server %s:%d\n"
                "state-directory /media/config/state\n"
                "target iqn.2026-11.org.minisan:san-%s {\n"

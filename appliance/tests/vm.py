@@ -61,9 +61,11 @@ class VM:
     """One appliance VM. VMDIR keeps its disks between boots."""
 
     def __init__(self, vmdir, port=None, firmware="bios", disks=4,
-                 disk_size="96M", fresh=True):
+                 disk_size="96M", fresh=True, forwards=()):
         self.vmdir = vmdir
         self.port = port or free_port()
+        # extra (host port, guest port) TCP forwards besides iSCSI's
+        self.forwards = list(forwards)
         self.firmware = firmware
         self.disks = disks
         self.disk_size = disk_size
@@ -91,6 +93,8 @@ class VM:
         for d in skip_disks:
             cmd += ["--skip-disk", str(d)]
         cmd += self.extra
+        for host, guest in self.forwards:
+            cmd += ["--forward", "%d:%d" % (host, guest)]
         cmd.append(self.vmdir)
         cmd = self.prefix + cmd
         with open(self.log_path, "ab") as log:
@@ -100,6 +104,27 @@ class VM:
                                      stderr=open(self.log_path + ".qemu", "ab"))
         self.con = Console(sock, self.log_path, connect_timeout=60)
         self.boot_started = time.monotonic()
+
+    def boot_img(self):
+        return os.path.join(self.vmdir, "boot.img")
+
+    def prepare(self):
+        """Creates the VM's boot.img (a copy of the image) before the
+        first boot, so that put_config can write to its FAT partition;
+        run-vm.sh keeps a boot.img that is not older than the image."""
+        shutil.copyfile(os.path.join(OUT, "image", "minisan.img"),
+                        self.boot_img())
+
+    def put_config(self, name, text):
+        """Writes NAME (minisan.conf, appliance.conf) onto boot.img's
+        FAT partition (at 1 MiB), as an admin edits the stick."""
+        tmp = os.path.join(self.vmdir, name + ".new")
+        with open(tmp, "w") as f:
+            f.write(text)
+        subprocess.run(["mcopy", "-o", "-i", self.boot_img() + "@@1M",
+                        tmp, "::/" + name], check=True,
+                       env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+        os.unlink(tmp)
 
     def wait_ready(self, last="MARK_READY"):
         """Waits for the boot markers in order, up to LAST (a box whose

@@ -1,4 +1,4 @@
-# appliance.conf reader: hostname, network and md arrays. Sourced by /init.
+# appliance.conf reader: hostname, network, md arrays and the iSNS server. Sourced by /init.
 # Syntax (docs/appliance.md): one directive per line, words separated by
 # blanks, "#" starts a comment:
 #   hostname NAME
@@ -6,6 +6,7 @@
 #   interface NAME
 #   array NAME raid0|raid1|raid5|raid6|raid10 disks N [spares N]
 #   array NAME raidN devices DEV... [spares N]
+#   isns-server on|off
 # A bad line is reported as FILE:LINE: reason and skipped; the rest of the
 # file still applies, so a typo never leaves a box unreachable.
 # For busybox ash, which has "local" (the one extension to POSIX sh used).
@@ -18,6 +19,8 @@ CONF_NET_DNS=
 CONF_NET_IFACE=
 # One array per line: NAME LEVEL COUNT SPARES [DEV...] (COUNT 0: devices given)
 CONF_ARRAYS=
+# on: run an iSNS server (open-isns isnsd) on port 3205
+CONF_ISNS_SERVER=off
 CONF_ERRORS=0
 
 conf_error() {
@@ -145,7 +148,13 @@ conf_load() {
 			esac
 			;;
 		array) conf_array "$file" "$n" "$@" ;;
-		*) conf_error "$file" "$n" "unknown directive '$key' (hostname, network, interface, array)" ;;
+		isns-server)
+			case "$#:${1:-}" in
+			1:on | 1:off) CONF_ISNS_SERVER=$1 ;;
+			*) conf_error "$file" "$n" "isns-server must be on or off" ;;
+			esac
+			;;
+		*) conf_error "$file" "$n" "unknown directive '$key' (hostname, network, interface, array, isns-server)" ;;
 		esac
 	done <"$file"
 }
