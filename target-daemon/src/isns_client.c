@@ -119,7 +119,10 @@ struct isns_peer {
 	 * DD and members of the DD request awaiting its reply */
 	struct isns_dd_link *links, *drops;
 	size_t nlinks, ndrops;
+	struct isns_dd_link *known; /* DD_IDs learnt (node unused) */
+	size_t nknown;
 	size_t dd_next;
+	size_t dd_src; /* member of that DD the lookup is sent as */
 	enum isns_dd_step dd_step;
 	uint32_t dd_id;
 	char *pend_dd;
@@ -354,6 +357,17 @@ peer_close(struct isns_peer *p)
 	 * withdrawals not yet sent are given up */
 	links_free(&p->links, &p->nlinks);
 	links_free(&p->drops, &p->ndrops);
+	links_free(&p->known, &p->nknown);
+}
+
+/* A DD_ID learnt on this connection for the DD called dd, or 0. */
+static uint32_t
+known_id(const struct isns_peer *p, const char *dd)
+{
+	for (size_t i = 0; i < p->nknown; i++)
+		if (strcmp(p->known[i].dd, dd) == 0)
+			return p->known[i].id;
+	return 0;
 }
 
 /* The connection is unusable: close it and retry later (or give up when
@@ -598,6 +612,14 @@ send_dd_step(struct isns_peer *p)
 	enum isns_req req;
 	int rc;
 
+	if (p->dd_step == ISNS_DD_LOOKUP && known_id(p, d->name) != 0) {
+		/* learnt earlier on this connection (a target that left the
+		 * DD and came back no longer makes it visible) */
+		p->dd_id = known_id(p, d->name);
+		p->dd_step = ISNS_DD_JOIN;
+	}
+	if (p->dd_step == ISNS_DD_LOOKUP)
+		src = d->members[p->dd_src];
 	switch (p->dd_step) {
 	case ISNS_DD_LOOKUP:
 		rc = isns_build_dd_query(&m, ++p->xid, src, d->name);
@@ -707,6 +729,7 @@ static void
 dd_skip(struct isns_peer *p)
 {
 	p->dd_next++;
+	p->dd_src = 0;
 	p->dd_step = ISNS_DD_LOOKUP;
 	p->dd_id = 0;
 }
@@ -720,6 +743,7 @@ on_dd_reply(struct isns_peer *p, enum isns_req req, uint32_t status)
 	int rc;
 
 	if (req == ISNS_REQ_DD_ADD && status == ISNS_STATUS_SUCCESS) {
+		links_add(&p->known, &p->nknown, p->pend_dd, "", p->pend_id);
 		log_info("isns: %zu target(s) in discovery domain \"%s\" "
 		    "(DD_ID %u) on %s", p->npend, p->pend_dd, p->pend_id,
 		    p->label);
@@ -746,9 +770,12 @@ on_dd_reply(struct isns_peer *p, enum isns_req req, uint32_t status)
 		if (rc == 0) {
 			p->dd_id = id;
 			p->dd_step = ISNS_DD_JOIN;
+		} else if (p->dd_src + 1 < p->npend) {
+			/* not visible to this member: ask as the next one */
+			p->dd_src++;
 		} else {
-			/* not visible to our targets: none of them is in it
-			 * yet; create it (refused if it exists) */
+			/* not visible to any of them: none is in it yet;
+			 * create it (refused if it exists) */
 			p->dd_step = ISNS_DD_CREATE;
 		}
 		break;
@@ -837,6 +864,7 @@ on_reply(struct isns_peer *p, uint32_t status, struct isns_tlv_iter *rest)
 		if (req == ISNS_REQ_REG) {
 			/* the DD memberships follow each full registration */
 			p->dd_next = 0;
+			p->dd_src = 0;
 			p->dd_step = ISNS_DD_LOOKUP;
 		}
 		break;
