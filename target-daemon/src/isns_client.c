@@ -5,7 +5,10 @@
  * refreshes the registration at half the server's registration period,
  * re-registers after a configuration change or a lost connection (with
  * backoff), answers the server's ESI and deregisters (DevDereg) on
- * shutdown. The wire format is in isns/isns_pdu.c. */
+ * shutdown. After each full registration it puts the targets into their
+ * configured discovery domains (DDReg, learning each DD's DD_ID first) and
+ * takes targets that left a domain out of it (DDDereg). The wire format is
+ * in isns/isns_pdu.c. */
 #include "isns_client.h"
 
 #include <arpa/inet.h>
@@ -39,6 +42,13 @@ struct isns_snap_target {
 	char *alias;
 };
 
+/* A discovery domain and the targets configured into it. */
+struct isns_snap_dd {
+	char *name;
+	char **members; /* target names */
+	size_t nmembers;
+};
+
 struct isns_snap {
 	char *eid;
 	uint32_t period;
@@ -47,6 +57,8 @@ struct isns_snap {
 	size_t nportals;
 	struct isns_snap_target *targets;
 	size_t ntargets;
+	struct isns_snap_dd *dds;
+	size_t ndds;
 };
 
 enum isns_state {
@@ -61,6 +73,25 @@ enum isns_req {
 	ISNS_REQ_REG,     /* full registration, replacing */
 	ISNS_REQ_REFRESH, /* the same registration as an update */
 	ISNS_REQ_DEREG,   /* the whole entity */
+	ISNS_REQ_DD_QUERY,  /* the DD_ID of a DD by its name */
+	ISNS_REQ_DD_CREATE, /* a DD by its name */
+	ISNS_REQ_DD_ADD,    /* members into a DD */
+	ISNS_REQ_DD_DEL,    /* members out of a DD */
+};
+
+/* Where the discovery-domain work after a registration stands for the
+ * snapshot DD at dd_next. */
+enum isns_dd_step {
+	ISNS_DD_LOOKUP, /* ask for its DD_ID */
+	ISNS_DD_CREATE, /* not found: create it */
+	ISNS_DD_JOIN,   /* DD_ID known: add the members */
+};
+
+/* A DD membership registered on the current connection. */
+struct isns_dd_link {
+	char *dd;
+	char *node;
+	uint32_t id;
 };
 
 /* One iSNS server. Owned by its client. */
@@ -83,6 +114,21 @@ struct isns_peer {
 	int dirty;         /* the configuration changed since */
 	int reported_down; /* "unreachable" logged since the last success */
 	char *source;      /* node name the registration was sent as */
+	/* discovery domains: memberships registered (links), memberships
+	 * to withdraw (drops), progress through the snapshot's DDs, and the
+	 * DD and members of the DD request awaiting its reply */
+	struct isns_dd_link *links, *drops;
+	size_t nlinks, ndrops;
+	struct isns_dd_link *known; /* DD_IDs learnt (node unused) */
+	size_t nknown;
+	size_t dd_next;
+	size_t dd_src; /* member of that DD the lookup is sent as */
+	enum isns_dd_step dd_step;
+	uint32_t dd_id;
+	char *pend_dd;
+	char **pend_nodes;
+	size_t npend;
+	uint32_t pend_id;
 };
 
 struct isns_client {
@@ -109,7 +155,48 @@ snap_fini(struct isns_snap *s)
 		free(s->targets[i].alias);
 	}
 	free(s->targets);
+	for (size_t i = 0; i < s->ndds; i++) {
+		free(s->dds[i].name);
+		for (size_t j = 0; j < s->dds[i].nmembers; j++)
+			free(s->dds[i].members[j]);
+		free(s->dds[i].members);
+	}
+	free(s->dds);
 	memset(s, 0, sizeof(*s));
+}
+
+/* Adds target name to the snapshot DD called dd (created if new). */
+static void
+snap_add_dd_member(struct isns_snap *s, const char *dd, const char *name)
+{
+	struct isns_snap_dd *d = NULL;
+
+	for (size_t i = 0; i < s->ndds && d == NULL; i++)
+		if (strcmp(s->dds[i].name, dd) == 0)
+			d = &s->dds[i];
+	if (d == NULL) {
+		s->dds = xrealloc(s->dds, (s->ndds + 1) * sizeof(*s->dds));
+		d = &s->dds[s->ndds++];
+		memset(d, 0, sizeof(*d));
+		d->name = xstrdup(dd);
+	}
+	d->members = xrealloc(d->members,
+	    (d->nmembers + 1) * sizeof(*d->members));
+	d->members[d->nmembers++] = xstrdup(name);
+}
+
+/* Whether the snapshot puts target node into the DD called dd. */
+static int
+snap_has_member(const struct isns_snap *s, const char *dd, const char *node)
+{
+	for (size_t i = 0; i < s->ndds; i++) {
+		if (strcmp(s->dds[i].name, dd) != 0)
+			continue;
+		for (size_t j = 0; j < s->dds[i].nmembers; j++)
+			if (strcmp(s->dds[i].members[j], node) == 0)
+				return 1;
+	}
+	return 0;
 }
 
 static void
@@ -145,6 +232,13 @@ snap_from(struct isns_snap *s, const struct conf *cf)
 			s->targets[i].alias = xstrdup(cf->targets[i].alias);
 	}
 	s->ntargets = cf->ntargets;
+	for (size_t i = 0; i < cf->ntargets; i++) {
+		const char *dd = cf->targets[i].isns_dd != NULL ?
+		    cf->targets[i].isns_dd : cf->isns_dd;
+
+		if (dd != NULL)
+			snap_add_dd_member(s, dd, cf->targets[i].name);
+	}
 }
 
 static int
@@ -170,7 +264,75 @@ snap_equal(const struct isns_snap *a, const struct isns_snap *b)
 		if (strcmp(a->targets[i].name, b->targets[i].name) != 0 ||
 		    !same_str(a->targets[i].alias, b->targets[i].alias))
 			return 0;
+	if (a->ndds != b->ndds)
+		return 0;
+	for (size_t i = 0; i < a->ndds; i++) {
+		if (strcmp(a->dds[i].name, b->dds[i].name) != 0 ||
+		    a->dds[i].nmembers != b->dds[i].nmembers)
+			return 0;
+		for (size_t j = 0; j < a->dds[i].nmembers; j++)
+			if (strcmp(a->dds[i].members[j],
+			    b->dds[i].members[j]) != 0)
+				return 0;
+	}
 	return 1;
+}
+
+static void
+links_free(struct isns_dd_link **l, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++) {
+		free((*l)[i].dd);
+		free((*l)[i].node);
+	}
+	free(*l);
+	*l = NULL;
+	*n = 0;
+}
+
+static void
+links_add(struct isns_dd_link **l, size_t *n, const char *dd,
+    const char *node, uint32_t id)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp((*l)[i].dd, dd) == 0 &&
+		    strcmp((*l)[i].node, node) == 0) {
+			(*l)[i].id = id;
+			return;
+		}
+	}
+	*l = xrealloc(*l, (*n + 1) * sizeof(**l));
+	(*l)[*n].dd = xstrdup(dd);
+	(*l)[*n].node = xstrdup(node);
+	(*l)[*n].id = id;
+	(*n)++;
+}
+
+static void
+pend_clear(struct isns_peer *p)
+{
+	free(p->pend_dd);
+	p->pend_dd = NULL;
+	for (size_t i = 0; i < p->npend; i++)
+		free(p->pend_nodes[i]);
+	free(p->pend_nodes);
+	p->pend_nodes = NULL;
+	p->npend = 0;
+	p->pend_id = 0;
+}
+
+/* Remembers the DD request being sent: the DD, its DD_ID and members. */
+static void
+pend_set(struct isns_peer *p, const char *dd, uint32_t id,
+    char *const *nodes, size_t n)
+{
+	pend_clear(p);
+	p->pend_dd = xstrdup(dd);
+	p->pend_id = id;
+	p->pend_nodes = xcalloc(n ? n : 1, sizeof(*p->pend_nodes));
+	for (size_t i = 0; i < n; i++)
+		p->pend_nodes[i] = xstrdup(nodes[i]);
+	p->npend = n;
 }
 
 static void
@@ -188,6 +350,24 @@ peer_close(struct isns_peer *p)
 	isns_rx_init(&p->rx);
 	p->pending = ISNS_REQ_NONE;
 	p->deadline = 0;
+	pend_clear(p);
+	/* DD_IDs learnt on this connection may not hold for the next (a
+	 * server that restarted with an empty database numbers DDs anew):
+	 * memberships are registered again after the next registration, and
+	 * withdrawals not yet sent are given up */
+	links_free(&p->links, &p->nlinks);
+	links_free(&p->drops, &p->ndrops);
+	links_free(&p->known, &p->nknown);
+}
+
+/* A DD_ID learnt on this connection for the DD called dd, or 0. */
+static uint32_t
+known_id(const struct isns_peer *p, const char *dd)
+{
+	for (size_t i = 0; i < p->nknown; i++)
+		if (strcmp(p->known[i].dd, dd) == 0)
+			return p->known[i].id;
+	return 0;
 }
 
 /* The connection is unusable: close it and retry later (or give up when
@@ -418,6 +598,81 @@ send_dereg(struct isns_peer *p)
 	peer_send(p, ISNS_REQ_DEREG, &m);
 }
 
+/* The next step for the snapshot DD at dd_next (RFC4171 5.6.5.9: members
+ * are added to an existing DD by its DD_ID, so that comes first). The
+ * source is a target of that DD: servers show a DD only to its members
+ * (and control nodes), which is what lets a restarted minisand find a DD
+ * its targets stayed in. */
+static void
+send_dd_step(struct isns_peer *p)
+{
+	const struct isns_snap_dd *d = &p->c->snap.dds[p->dd_next];
+	const char *src = d->members[0];
+	struct isns_msg m;
+	enum isns_req req;
+	int rc;
+
+	if (p->dd_step == ISNS_DD_LOOKUP && known_id(p, d->name) != 0) {
+		/* learnt earlier on this connection (a target that left the
+		 * DD and came back no longer makes it visible) */
+		p->dd_id = known_id(p, d->name);
+		p->dd_step = ISNS_DD_JOIN;
+	}
+	if (p->dd_step == ISNS_DD_LOOKUP)
+		src = d->members[p->dd_src];
+	switch (p->dd_step) {
+	case ISNS_DD_LOOKUP:
+		rc = isns_build_dd_query(&m, ++p->xid, src, d->name);
+		req = ISNS_REQ_DD_QUERY;
+		break;
+	case ISNS_DD_CREATE:
+		rc = isns_build_dd_create(&m, ++p->xid, src, d->name);
+		req = ISNS_REQ_DD_CREATE;
+		break;
+	default:
+		rc = isns_build_dd_add(&m, ++p->xid, src, p->dd_id,
+		    (const char *const *)d->members, d->nmembers);
+		req = ISNS_REQ_DD_ADD;
+		break;
+	}
+	if (rc < 0)
+		m.overflow = 1;
+	pend_set(p, d->name, p->dd_id, d->members, d->nmembers);
+	peer_send(p, req, &m);
+}
+
+/* Withdraws the memberships in the first drop's DD (RFC4171 5.6.5.10
+ * DDDereg with DD Member attributes: the DD itself stays). The source is
+ * a node the last registration included, still registered. */
+static void
+send_dd_drop(struct isns_peer *p)
+{
+	uint32_t id = p->drops[0].id;
+	char **nodes = xcalloc(p->ndrops, sizeof(*nodes));
+	char *dd = xstrdup(p->drops[0].dd);
+	size_t n = 0, keep = 0;
+	struct isns_msg m;
+
+	for (size_t i = 0; i < p->ndrops; i++) {
+		if (p->drops[i].id == id) {
+			nodes[n++] = p->drops[i].node;
+			free(p->drops[i].dd);
+		} else {
+			p->drops[keep++] = p->drops[i];
+		}
+	}
+	p->ndrops = keep;
+	if (isns_build_dd_remove(&m, ++p->xid, p->source, id,
+	    (const char *const *)nodes, n) < 0)
+		m.overflow = 1;
+	pend_set(p, dd, id, nodes, n);
+	for (size_t i = 0; i < n; i++)
+		free(nodes[i]);
+	free(nodes);
+	free(dd);
+	peer_send(p, ISNS_REQ_DD_DEL, &m);
+}
+
 /* Sends what the connection needs next, if nothing is outstanding. */
 static void
 peer_kick(struct isns_peer *p)
@@ -426,6 +681,12 @@ peer_kick(struct isns_peer *p)
 
 	if (p->state != ISNS_S_OPEN || p->pending != ISNS_REQ_NONE)
 		return;
+	/* withdrawals first, while their source is still registered */
+	if (!c->stopping && p->ndrops > 0 && p->registered &&
+	    p->source != NULL) {
+		send_dd_drop(p);
+		return;
+	}
 	if (c->stopping || c->snap.ntargets == 0) {
 		if (p->registered && p->source != NULL) {
 			send_dereg(p);
@@ -439,6 +700,8 @@ peer_kick(struct isns_peer *p)
 	}
 	if (!p->registered || p->dirty)
 		send_reg(p, ISNS_REQ_REG);
+	else if (p->dd_next < c->snap.ndds)
+		send_dd_step(p);
 	else if (evloop_now() >= p->refresh_at)
 		send_reg(p, ISNS_REQ_REFRESH);
 }
@@ -459,6 +722,99 @@ granted_period(const struct isns_peer *p, struct isns_tlv_iter *it)
 			break;
 	}
 	return v;
+}
+
+/* Gives up on the DD at dd_next until the next full registration. */
+static void
+dd_skip(struct isns_peer *p)
+{
+	p->dd_next++;
+	p->dd_src = 0;
+	p->dd_step = ISNS_DD_LOOKUP;
+	p->dd_id = 0;
+}
+
+/* The reply to a DD lookup, creation or member addition (pend_* say
+ * which DD). */
+static void
+on_dd_reply(struct isns_peer *p, enum isns_req req, uint32_t status)
+{
+	uint32_t id = 0;
+	int rc;
+
+	if (req == ISNS_REQ_DD_ADD && status == ISNS_STATUS_SUCCESS) {
+		links_add(&p->known, &p->nknown, p->pend_dd, "", p->pend_id);
+		log_info("isns: %zu target(s) in discovery domain \"%s\" "
+		    "(DD_ID %u) on %s", p->npend, p->pend_dd, p->pend_id,
+		    p->label);
+		/* a reload during the request may have taken a target out
+		 * of this DD again: withdraw it then */
+		for (size_t i = 0; i < p->npend; i++) {
+			if (snap_has_member(&p->c->snap, p->pend_dd,
+			    p->pend_nodes[i]))
+				links_add(&p->links, &p->nlinks, p->pend_dd,
+				    p->pend_nodes[i], p->pend_id);
+			else
+				links_add(&p->drops, &p->ndrops, p->pend_dd,
+				    p->pend_nodes[i], p->pend_id);
+		}
+	}
+	/* after a reload the snapshot's DDs changed: the registration that
+	 * follows starts them over */
+	if (p->dirty)
+		return;
+	switch (req) {
+	case ISNS_REQ_DD_QUERY:
+		rc = status == ISNS_STATUS_SUCCESS ?
+		    isns_rsp_dd_id(p->rx.payload, p->rx.len, &id) : -ENOENT;
+		if (rc == 0) {
+			p->dd_id = id;
+			p->dd_step = ISNS_DD_JOIN;
+		} else if (p->dd_src + 1 < p->npend) {
+			/* not visible to this member: ask as the next one */
+			p->dd_src++;
+		} else {
+			/* not visible to any of them: none is in it yet;
+			 * create it (refused if it exists) */
+			p->dd_step = ISNS_DD_CREATE;
+		}
+		break;
+	case ISNS_REQ_DD_CREATE:
+		if (status == ISNS_STATUS_SUCCESS &&
+		    isns_rsp_dd_id(p->rx.payload, p->rx.len, &id) == 0) {
+			log_info("isns: created discovery domain \"%s\" "
+			    "(DD_ID %u) on %s", p->pend_dd, id, p->label);
+			p->dd_id = id;
+			p->dd_step = ISNS_DD_JOIN;
+		} else if (status == ISNS_STATUS_INVALID_REGISTRATION) {
+			/* RFC4171 5.6.5.9: a DD_Symbolic_Name in use is
+			 * refused; the DD exists but shows itself only to
+			 * its members */
+			log_warnx("isns: discovery domain \"%s\" exists on "
+			    "%s but none of its members is a target of this "
+			    "domain, so its DD_ID cannot be looked up; add "
+			    "one target to it on the server (e.g. isnsadm "
+			    "--dd-register dd-id=ID member-name=%s)",
+			    p->pend_dd, p->label, p->pend_nodes[0]);
+			dd_skip(p);
+		} else {
+			log_warnx("isns: %s refused to create discovery "
+			    "domain \"%s\": %s (status %u)", p->label,
+			    p->pend_dd, status == ISNS_STATUS_SUCCESS ?
+			    "no DD_ID in the reply" : isns_status_str(status),
+			    status);
+			dd_skip(p);
+		}
+		break;
+	default:
+		if (status != ISNS_STATUS_SUCCESS)
+			log_warnx("isns: %s refused to add %zu target(s) to "
+			    "discovery domain \"%s\" (DD_ID %u): %s (status "
+			    "%u)", p->label, p->npend, p->pend_dd, p->pend_id,
+			    isns_status_str(status), status);
+		dd_skip(p);
+		break;
+	}
 }
 
 static void
@@ -505,6 +861,28 @@ on_reply(struct isns_peer *p, uint32_t status, struct isns_tlv_iter *rest)
 		p->dirty = 0;
 		p->reported_down = 0;
 		p->backoff = 1;
+		if (req == ISNS_REQ_REG) {
+			/* the DD memberships follow each full registration */
+			p->dd_next = 0;
+			p->dd_src = 0;
+			p->dd_step = ISNS_DD_LOOKUP;
+		}
+		break;
+	case ISNS_REQ_DD_QUERY:
+	case ISNS_REQ_DD_CREATE:
+	case ISNS_REQ_DD_ADD:
+		on_dd_reply(p, req, status);
+		break;
+	case ISNS_REQ_DD_DEL:
+		if (status == ISNS_STATUS_SUCCESS)
+			log_info("isns: %zu target(s) withdrawn from discovery "
+			    "domain \"%s\" (DD_ID %u) on %s", p->npend,
+			    p->pend_dd, p->pend_id, p->label);
+		else
+			log_warnx("isns: %s refused to withdraw %zu target(s) "
+			    "from discovery domain \"%s\" (DD_ID %u): %s "
+			    "(status %u)", p->label, p->npend, p->pend_dd,
+			    p->pend_id, isns_status_str(status), status);
 		break;
 	case ISNS_REQ_DEREG:
 		if (status == ISNS_STATUS_SUCCESS)
@@ -518,6 +896,7 @@ on_reply(struct isns_peer *p, uint32_t status, struct isns_tlv_iter *rest)
 	case ISNS_REQ_NONE:
 		break;
 	}
+	pend_clear(p);
 	peer_kick(p);
 }
 
@@ -703,6 +1082,27 @@ peer_free(struct isns_peer *p)
 	free(p);
 }
 
+/* After a reload: memberships in DDs the new snapshot no longer gives
+ * their target become withdrawals. */
+static void
+peer_plan_drops(struct isns_peer *p)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < p->nlinks; i++) {
+		struct isns_dd_link *l = &p->links[i];
+
+		if (snap_has_member(&p->c->snap, l->dd, l->node)) {
+			p->links[keep++] = *l;
+			continue;
+		}
+		links_add(&p->drops, &p->ndrops, l->dd, l->node, l->id);
+		free(l->dd);
+		free(l->node);
+	}
+	p->nlinks = keep;
+}
+
 struct isns_client *
 isns_client_new(struct evloop *loop)
 {
@@ -741,8 +1141,10 @@ isns_client_update(struct isns_client *c, const struct conf *cf)
 		}
 		if (peers[i] == NULL)
 			peers[i] = peer_new(c, s->host, s->port);
-		if (changed)
+		if (changed) {
 			peers[i]->dirty = 1;
+			peer_plan_drops(peers[i]);
+		}
 	}
 	for (size_t j = 0; j < c->npeers; j++) {
 		if (c->peers[j] == NULL)

@@ -115,6 +115,7 @@ target_fini(struct conf_target *t)
 	free(t->mutual_secret);
 	free(t->name);
 	free(t->alias);
+	free(t->isns_dd);
 }
 
 void
@@ -129,6 +130,7 @@ conf_free(struct conf *c)
 		free(c->isns_servers[i].host);
 	free(c->isns_servers);
 	free(c->isns_entity);
+	free(c->isns_dd);
 	for (size_t i = 0; i < c->ntargets; i++)
 		target_fini(&c->targets[i]);
 	free(c->targets);

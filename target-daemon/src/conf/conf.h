@@ -26,6 +26,7 @@ struct conf_lun {
 struct conf_target {
 	char *name;          /* iqn./eui./naa. name, validated */
 	char *alias;         /* TargetAlias or NULL */
+	char *isns_dd;       /* iSNS discovery domain; NULL: conf's */
 	/* CHAP (RFC7143 12.1.3): the initiator's name and secret, and ours
 	 * for mutual CHAP; NULL: not required. */
 	char *chap_user, *chap_secret;
@@ -71,6 +72,7 @@ struct conf {
 	size_t nisns_servers;
 	char *isns_entity;
 	uint32_t isns_period;   /* seconds; 0: default */
+	char *isns_dd;          /* discovery domain of targets naming none */
 	struct conf_target *targets;
 	size_t ntargets;
 };

@@ -106,9 +106,15 @@ static const struct directive directives[] = {
 	    ISCSI_NAME_MAX, 0, NULL },
 	{ "isns-period", SCOPE_GLOBAL, D_U32, G(isns_period),
 	    MINISAN_ISNS_PERIOD_MIN, MINISAN_ISNS_PERIOD_MAX, 0, NULL },
+	/* RFC4171 6.11.1.2: the DD_Symbolic_Name; the global one is the
+	 * default of targets that name none */
+	{ "isns-discovery-domain", SCOPE_GLOBAL, D_TEXT, G(isns_dd), 0,
+	    MINISAN_ISNS_DD_NAME_MAX, 0, NULL },
 	{ "target", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 1, d_target },
 	{ "alias", SCOPE_TARGET, D_TEXT, TG(alias), 0, ISCSI_ALIAS_MAX, 0,
 	    NULL },
+	{ "isns-discovery-domain", SCOPE_TARGET, D_TEXT, TG(isns_dd), 0,
+	    MINISAN_ISNS_DD_NAME_MAX, 0, NULL },
 	{ "lun", SCOPE_TARGET, D_CUSTOM, 0, 0, 0, 1, d_lun },
 	{ "allow-initiator", SCOPE_TARGET, D_CUSTOM, 0, 0, 0, 1, d_allow },
 	{ "allow-network", SCOPE_TARGET, D_CUSTOM, 0, 0, 0, 1, d_network },
@@ -545,12 +551,17 @@ parse_statement(struct parser *ps, struct block *b)
 	const struct directive *d = NULL;
 	char v[SHOW_MAX], t[SHOW_MAX + 8];
 	int line = ps->tline, r;
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < NDIRECTIVES; i++) {
-		if (strcmp(directives[i].name, ps->tval) == 0) {
-			d = &directives[i];
-			break;
+	/* a name may exist in two scopes (isns-discovery-domain): prefer
+	 * the entry of the current block */
+	for (size_t j = 0; j < NDIRECTIVES; j++) {
+		if (strcmp(directives[j].name, ps->tval) != 0)
+			continue;
+		if (d == NULL || (d->scope != b->scope &&
+		    directives[j].scope == b->scope)) {
+			d = &directives[j];
+			i = j;
 		}
 	}
 	if (d == NULL)
@@ -1098,6 +1109,11 @@ conf_format(const struct conf *c)
 	}
 	if (c->isns_period != 0)
 		sb_printf(&sb, "isns-period %u\n", c->isns_period);
+	if (c->isns_dd != NULL) {
+		sb_printf(&sb, "isns-discovery-domain ");
+		sb_value(&sb, c->isns_dd);
+		sb_printf(&sb, "\n");
+	}
 	for (size_t i = 0; i < c->ntargets; i++) {
 		const struct conf_target *t = &c->targets[i];
 
@@ -1107,6 +1123,11 @@ conf_format(const struct conf *c)
 		if (t->alias != NULL) {
 			sb_printf(&sb, "\talias ");
 			sb_value(&sb, t->alias);
+			sb_printf(&sb, "\n");
+		}
+		if (t->isns_dd != NULL) {
+			sb_printf(&sb, "\tisns-discovery-domain ");
+			sb_value(&sb, t->isns_dd);
 			sb_printf(&sb, "\n");
 		}
 		if (t->chap_user != NULL) {

@@ -334,6 +334,7 @@ isns_status_str(uint32_t status)
 		[ISNS_STATUS_OPTION_NOT_UNDERSTOOD] = "option not understood",
 		[ISNS_STATUS_INVALID_UPDATE] = "invalid update",
 		[ISNS_STATUS_MSG_NOT_SUPPORTED] = "message not supported",
+		[ISNS_STATUS_INVALID_DEREGISTRATION] = "invalid deregistration",
 		[ISNS_STATUS_AUTH_UNKNOWN] = "authentication unknown",
 		[ISNS_STATUS_AUTH_FAILED] = "authentication failed",
 	};
@@ -367,4 +368,123 @@ isns_build_reply(struct isns_msg *out, const struct isns_hdr *req,
 		out->len += len;
 	}
 	return 0;
+}
+
+int
+isns_build_dd_query(struct isns_msg *m, uint16_t xid, const char *source,
+    const char *name)
+{
+	int rc = 0;
+
+	isns_msg_init(m, ISNS_FUNC_DEV_ATTR_QRY, ISNS_FLAG_CLIENT, xid);
+	if (name[0] == '\0')
+		return -EINVAL;
+	/* RFC4171 5.6.5.2: Source, Message Key, Delimiter, then zero-length
+	 * Operating Attributes naming what to return */
+	rc |= isns_msg_add_str(m, ISNS_TAG_ISCSI_NAME, source);
+	rc |= isns_msg_add_str(m, ISNS_TAG_DD_NAME, name);
+	rc |= isns_msg_add_delim(m);
+	rc |= isns_msg_add_nil(m, ISNS_TAG_DD_ID);
+	return rc != 0 ? -EMSGSIZE : 0;
+}
+
+int
+isns_build_dd_create(struct isns_msg *m, uint16_t xid, const char *source,
+    const char *name)
+{
+	int rc = 0;
+
+	isns_msg_init(m, ISNS_FUNC_DD_REG, ISNS_FLAG_CLIENT, xid);
+	if (name[0] == '\0')
+		return -EINVAL;
+	/* RFC4171 5.6.5.9: a DDReg without a Message Key creates a DD; a
+	 * DD_Symbolic_Name already in use is refused with status 3 */
+	rc |= isns_msg_add_str(m, ISNS_TAG_ISCSI_NAME, source);
+	rc |= isns_msg_add_delim(m);
+	rc |= isns_msg_add_str(m, ISNS_TAG_DD_NAME, name);
+	return rc != 0 ? -EMSGSIZE : 0;
+}
+
+/* DDReg / DDDereg keyed by a DD_ID with DD Member iSCSI Names. */
+static int
+build_dd_members(struct isns_msg *m, uint16_t func, uint16_t xid,
+    const char *source, uint32_t id, const char *const *members,
+    size_t nmembers)
+{
+	int rc = 0;
+
+	isns_msg_init(m, func, ISNS_FLAG_CLIENT, xid);
+	if (id == 0 || nmembers == 0)
+		return -EINVAL;
+	rc |= isns_msg_add_str(m, ISNS_TAG_ISCSI_NAME, source);
+	rc |= isns_msg_add_u32(m, ISNS_TAG_DD_ID, id);
+	rc |= isns_msg_add_delim(m);
+	for (size_t i = 0; i < nmembers; i++)
+		rc |= isns_msg_add_str(m, ISNS_TAG_DD_MEMBER_ISCSI_NAME,
+		    members[i]);
+	return rc != 0 ? -EMSGSIZE : 0;
+}
+
+int
+isns_build_dd_add(struct isns_msg *m, uint16_t xid, const char *source,
+    uint32_t id, const char *const *members, size_t nmembers)
+{
+	/* RFC4171 5.6.5.9: a DD_ID key of an existing DD updates it; the
+	 * member nodes need not be registered yet */
+	return build_dd_members(m, ISNS_FUNC_DD_REG, xid, source, id,
+	    members, nmembers);
+}
+
+int
+isns_build_dd_remove(struct isns_msg *m, uint16_t xid, const char *source,
+    uint32_t id, const char *const *members, size_t nmembers)
+{
+	/* RFC4171 5.6.5.10: a DDDereg without Operating Attributes removes
+	 * the DD itself; with DD Member attributes only those members */
+	return build_dd_members(m, ISNS_FUNC_DD_DEREG, xid, source, id,
+	    members, nmembers);
+}
+
+int
+isns_rsp_dd_id(const uint8_t *payload, size_t len, uint32_t *id)
+{
+	struct isns_tlv_iter it;
+	struct isns_attr a;
+	uint32_t status, any = 0;
+	int rc, op = 0, have_any = 0;
+
+	if (isns_rsp_status(payload, len, &status, &it) < 0)
+		return -EPROTO;
+	while ((rc = isns_tlv_next(&it, &a)) == 1) {
+		uint32_t v;
+
+		if (a.tag == ISNS_TAG_DELIMITER) {
+			op = 1;
+			continue;
+		}
+		if (a.tag != ISNS_TAG_DD_ID)
+			continue;
+		/* a zero-length DD_ID echoes a query's key; skip it */
+		if (a.len == 0)
+			continue;
+		if (isns_attr_u32(&a, &v) < 0 || v == 0)
+			return -EPROTO;
+		if (op) {
+			*id = v;
+			return 0;
+		}
+		if (!have_any) {
+			any = v;
+			have_any = 1;
+		}
+	}
+	if (rc < 0)
+		return -EPROTO;
+	/* a response without Delimiter: its Operating Attributes are all
+	 * there is */
+	if (!op && have_any) {
+		*id = any;
+		return 0;
+	}
+	return -ENOENT;
 }

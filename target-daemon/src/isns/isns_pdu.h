@@ -71,7 +71,9 @@ enum isns_tag {
 	ISNS_TAG_PG_TAG = 51,
 	ISNS_TAG_DD_ID = 2065,
 	ISNS_TAG_DD_NAME = 2066,
+	ISNS_TAG_DD_MEMBER_ISCSI_INDEX = 2067,
 	ISNS_TAG_DD_MEMBER_ISCSI_NAME = 2068,
+	ISNS_TAG_DD_FEATURES = 2078,
 };
 
 /* RFC4171 6.2.2 Entity Protocol values. */
@@ -97,6 +99,7 @@ enum isns_status {
 	ISNS_STATUS_OPTION_NOT_UNDERSTOOD = 13,
 	ISNS_STATUS_INVALID_UPDATE = 14,
 	ISNS_STATUS_MSG_NOT_SUPPORTED = 15,
+	ISNS_STATUS_INVALID_DEREGISTRATION = 22,
 	ISNS_STATUS_AUTH_UNKNOWN = 24,
 	ISNS_STATUS_AUTH_FAILED = 25,
 };
@@ -210,5 +213,35 @@ const char *isns_status_str(uint32_t status);
  * initialised here. Returns 0 or -EMSGSIZE. */
 int isns_build_reply(struct isns_msg *out, const struct isns_hdr *req,
     const uint8_t *payload, size_t len, uint32_t status);
+
+/* Discovery-domain messages (RFC4171 5.6.5.2, 5.6.5.9, 5.6.5.10). m is
+ * initialised here with flag CLIENT and transaction xid; source is the
+ * iSCSI name of a registered node of ours. They return 0, -EMSGSIZE, or
+ * -EINVAL for an empty name, a DD_ID of 0 or no members. */
+
+/* DevAttrQry for the DD_ID of the DD named name: the key is the
+ * DD_Symbolic_Name, the one attribute asked for the DD_ID. */
+int isns_build_dd_query(struct isns_msg *m, uint16_t xid, const char *source,
+    const char *name);
+/* DDReg without a key: creates the DD named name; the response carries
+ * the DD_ID the server assigned. */
+int isns_build_dd_create(struct isns_msg *m, uint16_t xid,
+    const char *source, const char *name);
+/* DDReg keyed by id adding the nodes named in members (DD Member iSCSI
+ * Name each). */
+int isns_build_dd_add(struct isns_msg *m, uint16_t xid, const char *source,
+    uint32_t id, const char *const *members, size_t nmembers);
+/* DDDereg keyed by id removing those members. Without members the message
+ * would remove the DD itself, hence -EINVAL. */
+int isns_build_dd_remove(struct isns_msg *m, uint16_t xid,
+    const char *source, uint32_t id, const char *const *members,
+    size_t nmembers);
+
+/* The DD_ID in a response payload (status included): the first DD_ID
+ * among the Operating Attributes (after the Delimiter), or the first at
+ * all if the message has no Delimiter. Returns 0 with *id set, -ENOENT if
+ * there is none, -EPROTO for a malformed TLV list or a DD_ID that is not
+ * 4 bytes or is 0 (RFC4171 6.11.1.1: 0 is reserved). */
+int isns_rsp_dd_id(const uint8_t *payload, size_t len, uint32_t *id);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer entry point for isns/isns_pdu.c: feeds the input as a byte
  * stream from an iSNS server (in pieces whose sizes the first byte picks),
- * walks every reassembled message's status and attributes, and builds the
+ * walks every reassembled message's status and attributes, looks for a
+ * DD_ID as in a DDReg or DD query response, and builds the
  * reply a client would send to it. Build: `make fuzzers`. */
 #include <errno.h>
 #include <stddef.h>
@@ -39,6 +40,9 @@ fuzz_message(const struct isns_rx *rx)
 		}
 		FUZZ_ASSERT(r == 0 || r == -EPROTO);
 	}
+	r = isns_rsp_dd_id(rx->payload, rx->len, &v);
+	FUZZ_ASSERT(r == 0 || r == -ENOENT || r == -EPROTO);
+	FUZZ_ASSERT(r != 0 || v != 0);
 	if (isns_build_reply(&reply, &rx->first, rx->payload, rx->len,
 	    ISNS_STATUS_SUCCESS) == 0) {
 		out = isns_msg_encode(&reply, ISNS_PDU_PAYLOAD_MAX, &outlen);

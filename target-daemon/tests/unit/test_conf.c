@@ -207,6 +207,16 @@ static const struct {
 	    "initial-r2t no\nisns-server 127.0.0.1:3205\n"
 	    "isns-server [::1]:4000\nisns-entity \"san one\"\n"
 	    "isns-period 60\n" },
+	{ "iSNS discovery domains: global default and per target",
+	    "isns-discovery-domain \"all disks\"\n"
+	    "target iqn.2026-11.org.minisan:a {\n"
+	    " isns-discovery-domain dd-a\n}\n"
+	    "target iqn.2026-11.org.minisan:b {\n}\n",
+	    "portal-group-tag 1\ndigests yes\nimmediate-data yes\n"
+	    "initial-r2t no\nisns-discovery-domain \"all disks\"\n\n"
+	    "target iqn.2026-11.org.minisan:a {\n"
+	    "\tisns-discovery-domain dd-a\n}\n"
+	    "\ntarget iqn.2026-11.org.minisan:b {\n}\n" },
 	{ "boolean spellings",
 	    "digests false\nimmediate-data off\ninitial-r2t true\n",
 	    "portal-group-tag 1\ndigests no\nimmediate-data no\n"
@@ -412,6 +422,11 @@ static const struct {
 	    "line 1)" },
 	{ "isns-period 3\n",
 	    "t.conf:1: isns-period 3 is out of range (4..86400)" },
+	{ TGT "isns-discovery-domain a\nisns-discovery-domain b\n}\n",
+	    "t.conf:3: duplicate 'isns-discovery-domain' (first set at line "
+	    "2)" },
+	{ "isns-discovery-domain \"\"\n",
+	    "t.conf:1: 'isns-discovery-domain' must not be empty" },
 	{ "isns-entity a\nisns-entity b\n",
 	    "t.conf:2: duplicate 'isns-entity' (first set at line 1)" },
 	{ "target\n", "t.conf:1: missing target name for 'target'" },

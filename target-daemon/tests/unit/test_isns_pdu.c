@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for isns/isns_pdu.c: TLV building with padding, PDU headers
  * and splitting, reassembly at every split point, attribute walking and
- * replies to server requests (RFC 4171 section 5). */
+ * replies to server requests, discovery-domain messages and the DD_ID
+ * in their responses (RFC 4171 section 5). */
 #include "../harness.h"
 
 #include <errno.h>
@@ -304,6 +305,141 @@ TEST(isns_msg_overflow)
 	isns_msg_fini(&m);
 }
 
+/* RFC4171 5.6.5.2: DevAttrQry for a DD's DD_ID by its DD_Symbolic_Name. */
+TEST(isns_dd_query_bytes)
+{
+	struct isns_msg m;
+	static const uint8_t want[] = {
+		0, 0, 0, 32, 0, 0, 0, 4, 'i', 'q', 'n', 0,
+		0, 0, 0x08, 0x12, 0, 0, 0, 8, 'd', 'd', '-', 'a', 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0x08, 0x11, 0, 0, 0, 0,
+	};
+
+	CHECK_EQ_INT(isns_build_dd_query(&m, 5, "iqn", "dd-a"), 0);
+	CHECK_EQ_INT(m.func, ISNS_FUNC_DEV_ATTR_QRY);
+	CHECK_EQ_INT(m.flags, ISNS_FLAG_CLIENT);
+	CHECK_EQ_INT(m.xid, 5);
+	REQUIRE(m.len == sizeof(want));
+	CHECK_EQ_MEM(m.payload, want, sizeof(want));
+	isns_msg_fini(&m);
+	CHECK_EQ_INT(isns_build_dd_query(&m, 5, "iqn", ""), -EINVAL);
+	isns_msg_fini(&m);
+}
+
+/* RFC4171 5.6.5.9: DDReg without a Message Key creates a DD. */
+TEST(isns_dd_create_bytes)
+{
+	struct isns_msg m;
+	static const uint8_t want[] = {
+		0, 0, 0, 32, 0, 0, 0, 4, 'i', 'q', 'n', 0,
+		0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0x08, 0x12, 0, 0, 0, 4, 'd', 'd', 'b', 0,
+	};
+
+	CHECK_EQ_INT(isns_build_dd_create(&m, 6, "iqn", "ddb"), 0);
+	CHECK_EQ_INT(m.func, ISNS_FUNC_DD_REG);
+	REQUIRE(m.len == sizeof(want));
+	CHECK_EQ_MEM(m.payload, want, sizeof(want));
+	isns_msg_fini(&m);
+}
+
+/* RFC4171 5.6.5.9 / 5.6.5.10: DDReg and DDDereg keyed by DD_ID with DD
+ * Member iSCSI Names; a DDDereg without members (which would delete the
+ * DD) and DD_ID 0 are refused. */
+TEST(isns_dd_members_bytes)
+{
+	struct isns_msg m;
+	const char *members[] = { "t1", "t2345" };
+	static const uint8_t want[] = {
+		0, 0, 0, 32, 0, 0, 0, 4, 'i', 'q', 'n', 0,
+		0, 0, 0x08, 0x11, 0, 0, 0, 4, 0, 0, 0x01, 0x02,
+		0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0x08, 0x14, 0, 0, 0, 4, 't', '1', 0, 0,
+		0, 0, 0x08, 0x14, 0, 0, 0, 8, 't', '2', '3', '4', '5', 0, 0, 0,
+	};
+
+	CHECK_EQ_INT(isns_build_dd_add(&m, 7, "iqn", 0x102, members, 2), 0);
+	CHECK_EQ_INT(m.func, ISNS_FUNC_DD_REG);
+	REQUIRE(m.len == sizeof(want));
+	CHECK_EQ_MEM(m.payload, want, sizeof(want));
+	isns_msg_fini(&m);
+	CHECK_EQ_INT(isns_build_dd_remove(&m, 8, "iqn", 0x102, members, 2),
+	    0);
+	CHECK_EQ_INT(m.func, ISNS_FUNC_DD_DEREG);
+	CHECK_EQ_INT(m.xid, 8);
+	REQUIRE(m.len == sizeof(want));
+	CHECK_EQ_MEM(m.payload, want, sizeof(want));
+	isns_msg_fini(&m);
+	CHECK_EQ_INT(isns_build_dd_remove(&m, 8, "iqn", 0x102, members, 0),
+	    -EINVAL);
+	isns_msg_fini(&m);
+	CHECK_EQ_INT(isns_build_dd_add(&m, 8, "iqn", 0, members, 2), -EINVAL);
+	isns_msg_fini(&m);
+}
+
+/* The DD_ID in responses: open-isns' DDRegRsp (Delimiter, DD_ID, name,
+ * features), its DevAttrQryRsp (key, Delimiter, DD_ID), a response without
+ * Delimiter, none at all, and malformed ones. */
+TEST(isns_dd_id_parse)
+{
+	static const uint8_t reg_rsp[] = {
+		0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0x08, 0x11, 0, 0, 0, 4, 0, 0, 0, 2,
+		0, 0, 0x08, 0x12, 0, 0, 0, 8, 'd', 'd', '-', 'b', 0, 0, 0, 0,
+		0, 0, 0x08, 0x1e, 0, 0, 0, 4, 0, 0, 0, 0,
+	};
+	static const uint8_t qry_rsp[] = {
+		0, 0, 0, 0,
+		0, 0, 0x08, 0x11, 0, 0, 0, 4, 0, 0, 0, 9,
+		0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0x08, 0x11, 0, 0, 0, 4, 0, 0, 0x10, 0x01,
+	};
+	static const uint8_t no_delim[] = {
+		0, 0, 0, 0,
+		0, 0, 0x08, 0x11, 0, 0, 0, 4, 0, 0, 0, 3,
+	};
+	static const uint8_t key_only[] = {
+		0, 0, 0, 0,
+		0, 0, 0x08, 0x12, 0, 0, 0, 4, 'd', 'd', 'x', 0,
+		0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0x08, 0x11, 0, 0, 0, 0,
+	};
+	static const uint8_t zero_id[] = {
+		0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0x08, 0x11, 0, 0, 0, 4, 0, 0, 0, 0,
+	};
+	static const uint8_t short_id[] = {
+		0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0x08, 0x11, 0, 0, 0, 2, 0, 1,
+	};
+	static const uint8_t truncated[] = {
+		0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0x08, 0x11, 0, 0, 0, 8, 0, 0, 0, 1,
+	};
+	uint32_t id = 0;
+
+	CHECK_EQ_INT(isns_rsp_dd_id(reg_rsp, sizeof(reg_rsp), &id), 0);
+	CHECK_EQ_INT(id, 2);
+	CHECK_EQ_INT(isns_rsp_dd_id(qry_rsp, sizeof(qry_rsp), &id), 0);
+	CHECK_EQ_INT(id, 0x1001);
+	CHECK_EQ_INT(isns_rsp_dd_id(no_delim, sizeof(no_delim), &id), 0);
+	CHECK_EQ_INT(id, 3);
+	CHECK_EQ_INT(isns_rsp_dd_id(key_only, sizeof(key_only), &id),
+	    -ENOENT);
+	CHECK_EQ_INT(isns_rsp_dd_id(reg_rsp, 4, &id), -ENOENT);
+	CHECK_EQ_INT(isns_rsp_dd_id(reg_rsp, 3, &id), -EPROTO);
+	CHECK_EQ_INT(isns_rsp_dd_id(zero_id, sizeof(zero_id), &id), -EPROTO);
+	CHECK_EQ_INT(isns_rsp_dd_id(short_id, sizeof(short_id), &id),
+	    -EPROTO);
+	CHECK_EQ_INT(isns_rsp_dd_id(truncated, sizeof(truncated), &id),
+	    -EPROTO);
+}
+
 static const struct test tests[] = {
 	T(isns_string_padding),
 	T(isns_encode_single_pdu),
@@ -314,6 +450,10 @@ static const struct test tests[] = {
 	T(isns_tlv_walk),
 	T(isns_esi_reply),
 	T(isns_msg_overflow),
+	T(isns_dd_query_bytes),
+	T(isns_dd_create_bytes),
+	T(isns_dd_members_bytes),
+	T(isns_dd_id_parse),
 };
 
 int
