@@ -57,6 +57,18 @@ def main():
         V.check(detail.count("active sync") == 3 and "spare" in detail,
                 "3 active members and a spare again")
         V.check(V.lun_matches(vm, data, vmdir), "the data is unchanged")
+
+        # A disk failing while the box runs is reported too (mdadm --monitor)
+        # and the spare takes its place.
+        vm.run("mdadm /dev/md/data --fail /dev/vdc")
+        m = vm.con.expect(r"DEGRADED array data: disk vdc[^\r\n]*FAILED", 120)
+        V.check(m is not None, "a disk failing at run time is reported on the "
+                "console: " + m.group(0).decode())
+        vm.con.expect(r"array data: rebuild finished", 300)
+        detail = array_detail(vm)
+        V.check("State : clean" in detail and "faulty" in detail,
+                "the spare replaced the failed disk; the array is clean")
+        V.check(V.lun_matches(vm, data, vmdir), "the data is unchanged")
         vm.poweroff()
     except (V.ConsoleTimeout, subprocess.SubprocessError) as e:
         vm.kill()
