@@ -25,6 +25,22 @@ hash_len(enum hash_alg alg)
 	return 0;
 }
 
+const char *
+hash_name(enum hash_alg alg)
+{
+	switch (alg) {
+	case HASH_MD5:
+		return "MD5";
+	case HASH_SHA1:
+		return "SHA-1";
+	case HASH_SHA256:
+		return "SHA-256";
+	case HASH_SHA3_256:
+		return "SHA3-256";
+	}
+	return "unknown";
+}
+
 void
 hash_init(struct hash_ctx *ctx, enum hash_alg alg)
 {

@@ -58,6 +58,8 @@ struct hash_ctx {
 
 /* Digest length of alg in bytes: 16, 20, 32, 32 (0 for an unknown value). */
 size_t hash_len(enum hash_alg alg);
+/* The algorithm's name for logs: "MD5", "SHA-1", "SHA-256", "SHA3-256". */
+const char *hash_name(enum hash_alg alg);
 /* Starts a new digest of alg in ctx. */
 void hash_init(struct hash_ctx *ctx, enum hash_alg alg);
 /* Feeds len bytes of data (may be NULL if len is 0). */

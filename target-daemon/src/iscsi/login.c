@@ -207,8 +207,13 @@ login_security_keys(struct conn *c, struct login_state *ls,
 		}
 		if (chap_handle(&ls->chap, kv, out, why) < 0)
 			return LOGIN_STATUS_AUTH_FAILED;
-		if (ls->chap.state == CHAP_DONE)
+		if (ls->chap.state == CHAP_DONE && !ls->auth_done) {
 			ls->auth_done = true;
+			conn_log(c, "CHAP with %s%s: initiator authenticated",
+			    hash_name(ls->chap.alg),
+			    ls->chap.cred.mutual_user != NULL ?
+			    ", mutual (target authenticated too)" : "");
+		}
 	}
 	return 0;
 }
