@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Summarises an iscsi-test-cu (CUnit, verbose mode) log per suite.
 
-Usage: cu_summary.py SUITE_LIST LOG
+Usage: cu_summary.py SUITE_LIST LOG [TEST_LIST]
 SUITE_LIST is `iscsi-test-cu -l` output: suites run in its order, which
 gives each "Suite: NAME" line of the log its family (SCSI, iSCSI, ...).
+TEST_LIST, when the run was given one with -t FILE, names the tests in the
+order they ran (FAMILY.SUITE.TEST per line); each "Test:" line then takes
+its family and suite from it, since such a run repeats "Suite:" per test.
 Prints one line per suite, "FAMILY.SUITE passed failed skipped", then
 "TOTAL passed failed skipped", then "FAILED FAMILY.SUITE.TEST" for each
 failed test. A test that printed [SKIPPED] counts as
@@ -18,7 +21,7 @@ def suites_in_order(listing):
             if line.strip().count('.') == 1]
 
 
-def parse(log, order):
+def parse(log, order, tests=None):
     results = {}
     failed = []
     current = None
@@ -28,6 +31,8 @@ def parse(log, order):
     skipped = False
     for line in log.splitlines():
         m = re.match(r'^Suite: (\S+)', line)
+        if m and tests is not None:
+            continue
         if m:
             name = m.group(1)
             while index < len(order) and order[index].split('.')[1] != name:
@@ -41,6 +46,12 @@ def parse(log, order):
             test_open = True
             skipped = False
             test = m.group(1)
+            if tests is not None:
+                while tests and tests[0].rsplit('.', 1)[1] != test:
+                    tests.pop(0)
+                if tests:
+                    current = tests.pop(0).rsplit('.', 1)[0]
+                    results.setdefault(current, [0, 0, 0])
         if not test_open or current is None:
             continue
         # the verdict follows "..." on the Test line or starts a line;
@@ -63,8 +74,11 @@ def parse(log, order):
 
 def main():
     order = suites_in_order(open(sys.argv[1]).read())
+    tests = None
+    if len(sys.argv) > 3:
+        tests = [line.strip() for line in open(sys.argv[3]) if line.strip()]
     results, failed = parse(open(sys.argv[2], errors='replace').read(),
-                            order)
+                            order, tests)
     total = [0, 0, 0]
     for suite in sorted(results):
         p, f, s = results[suite]
