@@ -6,10 +6,12 @@ usage: rawpdu.py HOST PORT CASE [TARGET]
 Cases print one result line and exit 0 when the target behaved as RFC 7143
 requires, 1 otherwise.
 """
+import os
 import random
 import socket
 import struct
 import sys
+import time
 
 ISID = bytes([0x80, 0x12, 0x34, 0x56, 0x00, 0x01])
 INITIATOR = 'iqn.2026-11.org.minisan:rawpdu'
@@ -267,7 +269,7 @@ class Session:
     digests), speaking just enough to send SCSI commands."""
 
     def __init__(self, host, port, target, isid=ISID, tsih=0, cid=0,
-                 cmdsn=1):
+                 cmdsn=1, ops=()):
         self.sock = connect(host, port)
         self.cmdsn = cmdsn
         self.itt = 0x100 + cid * 0x1000
@@ -289,8 +291,8 @@ class Session:
             raise RuntimeError('security stage failed: ' + (
                 'connection closed' if rsp is None else
                 f'status 0x{rsp[36]:02x}{rsp[37]:02x}'))
-        ops = [('ImmediateData', 'Yes'), ('MaxConnections', '2')] \
-            if tsih == 0 else []
+        ops = ([('ImmediateData', 'Yes'), ('MaxConnections', '2')]
+               if tsih == 0 else []) + list(ops)
         bhs = bytearray(login_pdu(text(ops), csg=1, nsg=3))
         bhs[8:14] = isid
         struct.pack_into('>H', bhs, 14, tsih)
@@ -727,7 +729,81 @@ def case_initiator_session_cap(host, port, target):
     return True, '64 sessions, the 65th refused, others unaffected'
 
 
+def vm_kib(pid, key):
+    """A /proc/PID/status memory figure (VmRSS, VmHWM) in KiB."""
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith(key + ':'):
+                return int(line.split()[1])
+    raise RuntimeError(f'no {key} for pid {pid}')
+
+
+def case_read_flood(host, port, target):
+    """128 READ(16) of 8 MiB each (1 GiB) sent at once by an initiator
+    that reads nothing back: minisand holds what does not fit the session's
+    data-buffer budget, so its memory stays within the budget plus a slack;
+    another session is served meanwhile; then every command completes GOOD
+    with all its data. Needs MINISAND_PID and BUDGET_MIB in the
+    environment."""
+    pid = int(os.environ['MINISAND_PID'])
+    bound = (int(os.environ['BUDGET_MIB']) + 16) * 1024
+    n, blocks = 128, 16384
+    xfer = blocks * 512
+    base = vm_kib(pid, 'VmRSS')
+    # 64 KiB Data-In PDUs: fewer for this client to parse
+    s = Session(host, port, target, isid=bytes([0x80, 0, 0, 3, 0, 0]),
+                ops=[('MaxRecvDataSegmentLength', '65536')])
+    s.clear_unit_attentions()
+    got = {}
+    for i in range(n):
+        cdb = struct.pack('>BBQIBB', 0x88, 0, (i % 8) * blocks, blocks, 0, 0)
+        got[s.scsi_cmd(cdb, s.cmdsn_next + i, edtl=xfer, read=True)] = \
+            [0, None]
+    # wait until minisand has done what it can (RSS steady for 1 s)
+    last, steady = vm_kib(pid, 'VmRSS'), 0
+    for _ in range(150):
+        time.sleep(0.1)
+        now = vm_kib(pid, 'VmRSS')
+        steady = steady + 1 if abs(now - last) < 1024 else 0
+        last = now
+        if steady >= 10:
+            break
+    other = Session(host, port, target, isid=bytes([0x80, 0, 0, 4, 0, 0]))
+    other.clear_unit_attentions()
+    status, data, _ = other.command(bytes([0x28, 0, 0, 0, 0, 0, 0, 0, 8, 0]),
+                                    read_len=4096)
+    if status != 0 or len(data) != 4096:
+        return False, f'other session: status {status}, {len(data)} bytes'
+    stalled = vm_kib(pid, 'VmHWM') - base
+    s.sock.settimeout(30)
+    done = 0
+    while done < n:
+        bhs, data = recv_pdu(s.sock)
+        if bhs is None:
+            return False, f'connection closed after {done} responses'
+        op, itt = bhs[0] & 0x3f, struct.unpack_from('>I', bhs, 16)[0]
+        if itt not in got:
+            continue
+        if op == 0x25:
+            got[itt][0] += len(data)
+        if op == 0x21 or (op == 0x25 and bhs[1] & 0x01):
+            got[itt][1] = bhs[3]
+            done += 1
+    bad = [(hex(i), g) for i, g in got.items() if g != [xfer, 0]]
+    if bad:
+        return False, f'{len(bad)} commands incomplete: {bad[:4]}'
+    peak = vm_kib(pid, 'VmHWM') - base
+    s.sock.close()
+    other.sock.close()
+    if peak > bound:
+        return False, (f'RSS grew by {peak} KiB ({stalled} KiB while '
+                       f'stalled), bound {bound} KiB')
+    return True, (f'{n} x {xfer} bytes read, RSS grew by at most {peak} '
+                  f'KiB (bound {bound} KiB)')
+
+
 CASES = {
+    'read-flood': case_read_flood,
     'initiator-session-cap': case_initiator_session_cap,
     'durable-writes': case_durable_writes,
     'chap-algorithms': case_chap_algorithms,
