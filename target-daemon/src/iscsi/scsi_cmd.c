@@ -498,7 +498,8 @@ scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		bufpool_put(data);
 		return;
 	}
-	if (pdu_is_immediate(bhs) && s->ntasks >= param_cmd_window(&s->params)) {
+	if (pdu_is_immediate(bhs) &&
+	    s->ntasks >= param_cmd_window(&s->params)) {
 		/* Immediate commands are outside the CmdSN window, which
 		 * would not bound them (RFC7143 11.17.1, reason 0x06). */
 		conn_reject(c, bhs, REJECT_IMMEDIATE_COMMAND);
@@ -590,7 +591,8 @@ scsi_data_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data,
 		if (h != NULL) {
 			if (!session_hold(c->sess, c, bhs, data, dsl,
 			    h->cmd_sn, true))
-				conn_close(c, "too many PDUs held out of order");
+				conn_close(c,
+				    "too many PDUs held out of order");
 		} else
 			bufpool_put(data);
 		return;

@@ -15,8 +15,9 @@ python3 "$tools/rawpdu.py" 127.0.0.1 "$PORT" half-open-flood "$IQN" ||
 python3 "$tools/rawpdu.py" 127.0.0.1 "$PORT" initiator-session-cap "$IQN" ||
 	fail "case initiator-session-cap"
 # 1 GiB of READs, 128 MiB of WRITEs: memory stays within the session's
-# data-buffer budget (8 MiB at MaxBurstLength 262144, param_data_budget)
-for c in write-flood read-flood flood-close; do
+# data-buffer budget (8 MiB at MaxBurstLength 262144, param_data_budget);
+# immediate commands beyond the window are rejected
+for c in write-flood read-flood flood-close immediate-flood; do
 	MINISAND_PID=$DAEMON_PID BUDGET_MIB=8 \
 		python3 "$tools/rawpdu.py" 127.0.0.1 "$PORT" "$c" "$IQN" ||
 		fail "case $c"

@@ -949,7 +949,48 @@ def case_flood_close(host, port, target):
     return ok, f'next session after the close: status {status}'
 
 
+def case_immediate_flood(host, port, target):
+    """Immediate commands do not advance CmdSN, so the window does not
+    bound them: 136 immediate READ(16) of 8 MiB; those beyond the 128
+    outstanding get a Reject (reason 0x06, RFC 7143 11.17.1), the others
+    complete."""
+    s = Session(host, port, target, isid=bytes([0x80, 0, 0, 7, 0, 0]))
+    s.clear_unit_attentions()
+    n, blocks = 136, 16384
+    itts = set()
+    for i in range(n):
+        s.itt += 1
+        bhs = bytearray(48)
+        bhs[0] = 0x40 | 0x01
+        bhs[1] = 0x80 | 0x40 | 0x01
+        struct.pack_into('>III', bhs, 16, s.itt, blocks * 512, s.cmdsn_next)
+        bhs[32:48] = struct.pack('>BBQIBB', 0x88, 0, (i % 8) * blocks,
+                                 blocks, 0, 0)
+        itts.add(s.itt)
+        s.sock.sendall(bytes(bhs))
+    s.sock.settimeout(30)
+    good = rejected = 0
+    while good + rejected < n:
+        bhs, data = recv_pdu(s.sock)
+        if bhs is None:
+            return False, f'closed after {good} GOOD, {rejected} Rejects'
+        op = bhs[0] & 0x3f
+        if op == 0x3f and bhs[2] == 0x06 and len(data) >= 48:
+            itt = struct.unpack_from('>I', data, 16)[0]
+            if itt in itts:
+                rejected += 1
+        elif op == 0x21 or (op == 0x25 and bhs[1] & 0x01):
+            if bhs[3] != 0:
+                return False, f'status {bhs[3]}'
+            good += 1
+    s.sock.close()
+    # a few may finish (and leave the window) while the rest arrive
+    ok = good >= 128 and rejected >= 1
+    return ok, f'{good} GOOD, {rejected} rejected as too many immediate'
+
+
 CASES = {
+    'immediate-flood': case_immediate_flood,
     'flood-close': case_flood_close,
     'read-flood': case_read_flood,
     'write-flood': case_write_flood,
