@@ -23,8 +23,19 @@
 #define ISCSI_TEXT_VALUE_MAX 8192u
 /* RFC7143 4.2.7.1: iSCSI names are at most 223 bytes. */
 #define ISCSI_NAME_MAX 223u
-/* CmdSN window: commands a session may have outstanding. */
+/* CmdSN window: commands a session may have outstanding. The window a
+ * session gets is smaller when its commands may each carry much unsolicited
+ * write data (param_cmd_window): at most MINISAN_UNSOL_MAX bytes of it for
+ * the whole window. Immediate commands beyond the window are rejected. */
 #define MINISAN_CMD_WINDOW 128u
+#define MINISAN_UNSOL_MAX (32u * 1024 * 1024)
+/* Data buffers (read and write data) of the commands a session runs at
+ * once: MINISAN_BUDGET_BURSTS times the negotiated MaxBurstLength, at least
+ * one command of the largest size (so one always runs) and at most
+ * MINISAN_SESSION_BUF_MAX. Commands beyond it wait, in order, without a
+ * buffer (param_data_budget, docs/architecture.md). */
+#define MINISAN_BUDGET_BURSTS 16u
+#define MINISAN_SESSION_BUF_MAX (32u * 1024 * 1024)
 #define MINISAN_MAX_LUNS_PER_TARGET 256u
 /* Initiator names on one target's access list. */
 #define MINISAN_MAX_ACL_ENTRIES 1024u

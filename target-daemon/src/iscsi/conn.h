@@ -41,7 +41,7 @@ struct tx_pdu {
 };
 
 enum task_state {
-	TASK_HELD,      /* waiting for its CmdSN turn */
+	TASK_HELD,      /* waiting for data-buffer budget (a read) */
 	TASK_DATA_OUT,  /* receiving write data */
 	TASK_EXEC,      /* in the SCSI layer */
 	TASK_DONE,      /* response queued */
@@ -87,6 +87,12 @@ struct iscsi_task {
 	uint32_t data_sn;          /* Data-In sent, or Data-Out expected */
 	struct tmf_wait *tmf;      /* TMF waiting for this task to end */
 	uint64_t exec_ns;          /* monotonic time scsi_exec() was called */
+	/* data-buffer budget (scsi_cmd.c) */
+	struct iscsi_task *wait_next; /* session's budget queue */
+	bool mem_wait;             /* on that queue: not started, no R2T */
+	uint32_t charge;           /* bytes counted in sess->buf_used */
+	uint32_t pinned;           /* bytes counted in sess->buf_pinned */
+	uint32_t wbuf_size;        /* bytes allocated at wbuf */
 };
 
 struct session {
@@ -109,8 +115,17 @@ struct session {
 	unsigned nconns;
 	struct held_pdu *held;     /* out-of-order PDUs, arrival order */
 	unsigned nheld;
+	uint32_t held_bytes;       /* data of the held PDUs */
 	bool draining;             /* session_run_held is running */
 	bool closing;
+	/* Data-buffer budget (scsi_cmd.c): buffers of the tasks started,
+	 * unsolicited data of the tasks waiting, and the waiting tasks in
+	 * CmdSN order (RFC7143 3.2.2.1). */
+	uint64_t buf_used;
+	uint64_t buf_pinned;
+	struct iscsi_task *wait_head, *wait_tail;
+	unsigned nwait;
+	bool admit_queued;         /* a budget_admit() is deferred */
 };
 
 struct login_state;

@@ -69,8 +69,8 @@ login_rsp_new(struct conn *c, struct login_state *ls)
 	memcpy(p->hdr + BHS_LOGIN_ISID, ls->isid, 6);
 	put_be32(p->hdr + BHS_ITT, ls->itt);
 	put_be32(p->hdr + BHS_RSP_EXPCMDSN, ls->cmd_sn);
-	put_be32(p->hdr + BHS_RSP_MAXCMDSN, ls->cmd_sn + MINISAN_CMD_WINDOW -
-	    1);
+	put_be32(p->hdr + BHS_RSP_MAXCMDSN, ls->cmd_sn +
+	    param_cmd_window(&ls->neg.set) - 1);
 	(void)c;
 	return p;
 }
@@ -358,7 +358,7 @@ login_complete(struct conn *c, struct login_state *ls)
 		format_port_names(s, c->srv);
 		s->params = n->set;
 		s->exp_cmd_sn = ls->cmd_sn;
-		s->max_cmd_sn = ls->cmd_sn + MINISAN_CMD_WINDOW - 1;
+		s->max_cmd_sn = ls->cmd_sn + param_cmd_window(&s->params) - 1;
 		session_add_conn(s, c);
 		session_put(s); /* the connection holds it now */
 	} else {

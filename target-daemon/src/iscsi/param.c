@@ -874,3 +874,41 @@ param_neg_finish(struct param_neg *neg, struct text_buf *out)
 	if (!neg->declared_mrdsl)
 		text_buf_add_u32(out, k->name, param_declare_mrdsl(neg));
 }
+
+uint32_t
+param_unsolicited_max(const struct param_set *set)
+{
+	uint32_t u = 0;
+
+	if (!set->initial_r2t)
+		u = set->first_burst_length;
+	else if (set->immediate_data)
+		u = set->first_burst_length < set->max_recv_dsl ?
+		    set->first_burst_length : set->max_recv_dsl;
+	/* a write of more than this is failed and its data dropped */
+	return u < MINISAN_MAX_XFER_BYTES ? u : MINISAN_MAX_XFER_BYTES;
+}
+
+uint32_t
+param_cmd_window(const struct param_set *set)
+{
+	uint32_t u = param_unsolicited_max(set);
+	uint32_t w = u == 0 ? MINISAN_CMD_WINDOW : MINISAN_UNSOL_MAX / u;
+
+	if (w > MINISAN_CMD_WINDOW)
+		w = MINISAN_CMD_WINDOW;
+	return w > 0 ? w : 1;
+}
+
+uint32_t
+param_data_budget(const struct param_set *set)
+{
+	uint64_t b = (uint64_t)MINISAN_BUDGET_BURSTS * set->max_burst_length;
+
+	/* at least one command of the largest size, so one always runs */
+	if (b < MINISAN_MAX_XFER_BYTES)
+		b = MINISAN_MAX_XFER_BYTES;
+	if (b > MINISAN_SESSION_BUF_MAX)
+		b = MINISAN_SESSION_BUF_MAX;
+	return (uint32_t)b;
+}

@@ -105,4 +105,17 @@ void param_neg_finish(struct param_neg *neg, struct text_buf *out);
 /* True for AuthMethod and CHAP_* keys. */
 bool param_is_security_key(const char *key);
 
+/* Memory limits derived from a session's negotiated values (see
+ * limits_minisan.h and docs/architecture.md). */
+/* Most unsolicited write data one command may carry: FirstBurstLength with
+ * InitialR2T=No, immediate data only (at most one data segment) with
+ * InitialR2T=Yes and ImmediateData=Yes, none otherwise (RFC7143 13.10,
+ * 13.11, 13.14); never more than the largest transfer. */
+uint32_t param_unsolicited_max(const struct param_set *set);
+/* CmdSN window: MINISAN_CMD_WINDOW, or fewer commands so that the window's
+ * unsolicited data stays within MINISAN_UNSOL_MAX. */
+uint32_t param_cmd_window(const struct param_set *set);
+/* Bytes of data buffers a session's running commands may hold. */
+uint32_t param_data_budget(const struct param_set *set);
+
 #endif

@@ -20,6 +20,9 @@
 #define ASC_DATA_PHASE_ERROR 0x4b
 
 static void task_scsi_done(struct scsi_task *st);
+static void task_exec(struct iscsi_task *t);
+static void task_advance(struct conn *c, struct iscsi_task *t);
+static void budget_kick(struct session *s);
 
 /* Monotonic nanoseconds, for the per-LUN latency counters. */
 static uint64_t
@@ -34,11 +37,146 @@ now_ns(void)
 static void
 task_free(struct iscsi_task *t)
 {
+	struct session *s = t->sess;
+
 	scsi_task_fini(&t->scsi);
 	bufpool_put(t->wbuf);
-	if (t->sess != NULL)
-		session_put(t->sess);
+	if (s != NULL) {
+		/* the buffers are gone: commands waiting may start */
+		s->buf_used -= t->charge;
+		s->buf_pinned -= t->pinned;
+		budget_kick(s);
+		session_put(s);
+	}
 	bufpool_put(t);
+}
+
+/* The data-buffer budget of a session (docs/architecture.md, "Memory per
+ * session"): the buffers of the commands started are counted in buf_used
+ * and held within param_data_budget(); a command that does not fit waits,
+ * in arrival (CmdSN) order, with no buffer and no R2T, until earlier
+ * commands free theirs -- it is not refused, which initiators retry only a
+ * few times. Buffers are counted until freed, which for read data is when
+ * its last Data-In has been sent. */
+
+/* Bytes of data buffer the task needs to run: its write data, or its read
+ * data (at most the largest transfer, more is a residual). */
+static uint32_t
+task_buf_need(const struct iscsi_task *t)
+{
+	uint32_t edtl = t->scsi.edtl;
+
+	if (t->discard || (!t->read && !t->write))
+		return 0;
+	return edtl < MINISAN_MAX_XFER_BYTES ? edtl : MINISAN_MAX_XFER_BYTES;
+}
+
+static bool
+budget_fits(const struct session *s, uint32_t need)
+{
+	/* Nothing running: the command runs whatever its size, so that one
+	 * always can. */
+	return s->buf_used == 0 ||
+	    s->buf_used + need <= param_data_budget(&s->params);
+}
+
+/* Charges the task's buffer and returns true if it may start now: nothing
+ * waits before it and its buffer fits. */
+static bool
+budget_take(struct session *s, struct iscsi_task *t)
+{
+	uint32_t need = task_buf_need(t);
+
+	if (s->wait_head != NULL || !budget_fits(s, need))
+		return false;
+	t->charge = need;
+	s->buf_used += need;
+	return true;
+}
+
+/* Queues the task behind those already waiting. pinned: bytes it holds
+ * meanwhile (unsolicited write data, which comes unasked). */
+static void
+budget_wait(struct session *s, struct iscsi_task *t, uint32_t pinned)
+{
+	t->mem_wait = true;
+	t->pinned = pinned;
+	s->buf_pinned += pinned;
+	t->wait_next = NULL;
+	if (s->wait_tail != NULL)
+		s->wait_tail->wait_next = t;
+	else
+		s->wait_head = t;
+	s->wait_tail = t;
+	s->nwait++;
+}
+
+static void
+budget_unwait(struct session *s, struct iscsi_task *t)
+{
+	struct iscsi_task *prev = NULL;
+
+	for (struct iscsi_task *w = s->wait_head; w != NULL;
+	    prev = w, w = w->wait_next) {
+		if (w != t)
+			continue;
+		if (prev != NULL)
+			prev->wait_next = t->wait_next;
+		else
+			s->wait_head = t->wait_next;
+		if (s->wait_tail == t)
+			s->wait_tail = prev;
+		s->nwait--;
+		break;
+	}
+	t->wait_next = NULL;
+	t->mem_wait = false;
+}
+
+/* Starts the waiting tasks that fit, in order. Deferred to after the
+ * current event batch: it runs from task_free(), which may be called
+ * while a connection walks its transmit queue. */
+static void
+budget_admit(void *arg)
+{
+	struct session *s = arg;
+	struct iscsi_task *t;
+
+	s->admit_queued = false;
+	while (!s->closing && (t = s->wait_head) != NULL &&
+	    budget_fits(s, task_buf_need(t))) {
+		budget_unwait(s, t);
+		s->buf_pinned -= t->pinned;
+		t->pinned = 0;
+		t->charge = task_buf_need(t);
+		s->buf_used += t->charge;
+		if (!t->write) {
+			task_exec(t);
+			continue;
+		}
+		if (!t->discard && t->wbuf_size < t->wlen) {
+			/* grow the buffer that held the unsolicited data */
+			uint8_t *buf = bufpool_get(t->wlen);
+
+			if (t->wgot > 0)
+				memcpy(buf, t->wbuf, t->wgot);
+			bufpool_put(t->wbuf);
+			t->wbuf = buf;
+			t->wbuf_size = t->wlen;
+		}
+		task_advance(t->conn, t);
+	}
+	session_put(s);
+}
+
+static void
+budget_kick(struct session *s)
+{
+	if (s->wait_head == NULL || s->admit_queued)
+		return;
+	s->admit_queued = true;
+	session_get(s);
+	evloop_defer(s->srv->loop, budget_admit, s);
 }
 
 void
@@ -66,6 +204,11 @@ task_unlink(struct iscsi_task *t)
 	}
 	c->ntasks--;
 	t->sess->ntasks--;
+	if (t->mem_wait) {
+		/* aborted or failed while waiting: those behind may fit */
+		budget_unwait(t->sess, t);
+		budget_kick(t->sess);
+	}
 	t->conn = NULL;
 	task_put(t);
 }
@@ -305,6 +448,8 @@ task_send_r2t(struct conn *c, struct iscsi_task *t)
 static void
 task_advance(struct conn *c, struct iscsi_task *t)
 {
+	if (t->mem_wait)
+		return; /* budget_admit() moves it on */
 	if (t->wgot >= t->wlen) {
 		task_exec(t);
 		return;
@@ -329,6 +474,7 @@ scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 	struct iscsi_task *t;
 	uint32_t edtl = get_be32(bhs + BHS_CMD_EDTL);
 	uint8_t flags = bhs[BHS_FLAGS];
+	bool started;
 
 	if (session_find_task(s, get_be32(bhs + BHS_ITT)) != NULL) {
 		/* RFC7143 11.3.4: ITT must be unique among active tasks. */
@@ -352,26 +498,26 @@ scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 		bufpool_put(data);
 		return;
 	}
+	if (pdu_is_immediate(bhs) &&
+	    s->ntasks >= param_cmd_window(&s->params)) {
+		/* Immediate commands are outside the CmdSN window, which
+		 * would not bound them (RFC7143 11.17.1, reason 0x06). */
+		conn_reject(c, bhs, REJECT_IMMEDIATE_COMMAND);
+		bufpool_put(data);
+		return;
+	}
 	t = task_new(c, bhs);
 	if (!t->write) {
 		bufpool_put(data);
-		task_exec(t);
+		if (budget_take(s, t))
+			task_exec(t);
+		else
+			budget_wait(s, t, 0);
 		return;
 	}
 	t->wlen = edtl;
 	t->state = TASK_DATA_OUT;
-	if (edtl > MINISAN_MAX_XFER_BYTES) {
-		t->discard = true;
-	} else if (dsl == edtl && data != NULL) {
-		/* all the data came as immediate data: no copy */
-		t->wbuf = data;
-		data = NULL;
-	} else {
-		t->wbuf = bufpool_get(edtl);
-		if (dsl > 0)
-			memcpy(t->wbuf, data, dsl);
-	}
-	bufpool_put(data);
+	t->discard = edtl > MINISAN_MAX_XFER_BYTES;
 	t->wgot = dsl;
 	/* RFC7143 11.3.1: F set means no unsolicited Data-Out follows;
 	 * otherwise up to FirstBurstLength may come (InitialR2T=No). */
@@ -380,6 +526,26 @@ scsi_cmd_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 	else
 		t->unsol_end = edtl < ps->first_burst_length ? edtl :
 		    ps->first_burst_length;
+	started = budget_take(s, t);
+	if (t->discard) {
+		/* received and dropped: no buffer */
+	} else if (dsl == edtl && data != NULL) {
+		/* all the data came as immediate data: no copy */
+		t->wbuf = data;
+		t->wbuf_size = dsl;
+		data = NULL;
+	} else {
+		/* A waiting command gets room for its unsolicited data only
+		 * (it comes unasked); the rest once it starts. */
+		t->wbuf_size = started ? edtl : t->unsol_end;
+		t->wbuf = t->wbuf_size > 0 ? bufpool_get(t->wbuf_size) :
+		    NULL;
+		if (dsl > 0)
+			memcpy(t->wbuf, data, dsl);
+	}
+	bufpool_put(data);
+	if (!started)
+		budget_wait(s, t, t->wbuf_size);
 	task_advance(c, t);
 }
 
@@ -422,10 +588,12 @@ scsi_data_out_rx(struct conn *c, const uint8_t *bhs, uint8_t *data,
 
 		/* Data for a command held for its CmdSN turn waits with
 		 * it; data for an aborted task is dropped (RFC7143 4.2.3.x). */
-		if (h != NULL)
-			session_hold(c->sess, c, bhs, data, dsl, h->cmd_sn,
-			    true);
-		else
+		if (h != NULL) {
+			if (!session_hold(c->sess, c, bhs, data, dsl,
+			    h->cmd_sn, true))
+				conn_close(c,
+				    "too many PDUs held out of order");
+		} else
 			bufpool_put(data);
 		return;
 	}

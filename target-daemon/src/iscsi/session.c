@@ -135,8 +135,8 @@ session_find_task(struct session *s, uint32_t itt)
 void
 session_update_window(struct session *s)
 {
-	uint32_t room = s->ntasks < MINISAN_CMD_WINDOW ?
-	    MINISAN_CMD_WINDOW - s->ntasks : 1;
+	uint32_t window = param_cmd_window(&s->params);
+	uint32_t room = s->ntasks < window ? window - s->ntasks : 1;
 	uint32_t max = s->exp_cmd_sn + room - 1;
 
 	/* RFC7143 4.2.2.1: MaxCmdSN never moves backwards. */
@@ -170,8 +170,10 @@ session_hold(struct session *s, struct conn *c, const uint8_t *bhs,
 	struct held_pdu *h, **pp;
 
 	/* Commands are bounded by the CmdSN window; their Data-Out by
-	 * FirstBurstLength each. Count both against twice the window. */
-	if (s->nheld >= 2 * MINISAN_CMD_WINDOW) {
+	 * FirstBurstLength each. Count both against twice the window, and
+	 * their data against what the window's unsolicited data can be. */
+	if (s->nheld >= 2 * MINISAN_CMD_WINDOW ||
+	    dsl > MINISAN_UNSOL_MAX - s->held_bytes) {
 		bufpool_put(data);
 		return false;
 	}
@@ -182,6 +184,7 @@ session_hold(struct session *s, struct conn *c, const uint8_t *bhs,
 	h->dsl = dsl;
 	h->cmd_sn = cmd_sn;
 	h->data_out = data_out;
+	s->held_bytes += dsl;
 	for (pp = &s->held; *pp != NULL; pp = &(*pp)->next)
 		;
 	*pp = h;
@@ -211,6 +214,7 @@ held_take(struct session *s, uint32_t cmd_sn, bool data_out)
 		if (h->cmd_sn == cmd_sn && h->data_out == data_out) {
 			*pp = h->next;
 			s->nheld--;
+			s->held_bytes -= h->dsl;
 			return h;
 		}
 	}
@@ -253,6 +257,7 @@ session_drop_held(struct session *s, const struct conn *c)
 		if (h->conn == c) {
 			*pp = h->next;
 			s->nheld--;
+			s->held_bytes -= h->dsl;
 			bufpool_put(h->data);
 			free(h);
 		} else {

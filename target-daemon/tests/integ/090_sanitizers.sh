@@ -15,8 +15,10 @@ head -c 16M /dev/urandom >"$SCRATCH/in.raw"
 qemu-img convert -n -f raw -O raw "$SCRATCH/in.raw" "$url" ||
 	fail "qemu-img write"
 for c in non-login-first oversize-segment garbage bad-key data-digest \
-	mcs-out-of-order reinstatement; do
-	python3 "$tools/rawpdu.py" 127.0.0.1 "$PORT" "$c" "$IQN" ||
+	mcs-out-of-order reinstatement read-flood write-flood flood-close \
+	immediate-flood; do
+	MINISAND_PID=$DAEMON_PID \
+		python3 "$tools/rawpdu.py" 127.0.0.1 "$PORT" "$c" "$IQN" ||
 		fail "case $c"
 done
 kill -0 "$DAEMON_PID" || fail "minisand-asan died"

@@ -456,6 +456,50 @@ TEST(param_set_defaults)
 	CHECK(set.data_sequence_in_order);
 }
 
+/* The memory limits derived from negotiated values (limits_minisan.h). */
+TEST(param_memory_limits)
+{
+	struct param_set set;
+
+	memset(&set, 0, sizeof(set));
+	set.max_recv_dsl = 262144;
+	set.max_burst_length = 262144;
+	set.first_burst_length = 65536;
+	/* InitialR2T=Yes, ImmediateData=No: no unsolicited data at all */
+	set.initial_r2t = true;
+	CHECK_EQ_INT(param_unsolicited_max(&set), 0);
+	CHECK_EQ_INT(param_cmd_window(&set), MINISAN_CMD_WINDOW);
+	/* immediate data only: one data segment within FirstBurstLength */
+	set.immediate_data = true;
+	CHECK_EQ_INT(param_unsolicited_max(&set), 65536);
+	set.max_recv_dsl = 8192;
+	CHECK_EQ_INT(param_unsolicited_max(&set), 8192);
+	/* InitialR2T=No: the whole first burst */
+	set.initial_r2t = false;
+	CHECK_EQ_INT(param_unsolicited_max(&set), 65536);
+	CHECK_EQ_INT(param_cmd_window(&set), MINISAN_CMD_WINDOW);
+	/* 256 KiB per command: 128 commands fill MINISAN_UNSOL_MAX */
+	set.first_burst_length = 262144;
+	CHECK_EQ_INT(param_cmd_window(&set), MINISAN_UNSOL_MAX / 262144);
+	CHECK(param_cmd_window(&set) * 262144ull <= MINISAN_UNSOL_MAX);
+	set.first_burst_length = 1048576;
+	CHECK_EQ_INT(param_cmd_window(&set), 32);
+	/* never more than the largest transfer per command */
+	set.first_burst_length = ISCSI_DSL_MAX;
+	CHECK_EQ_INT(param_unsolicited_max(&set), MINISAN_MAX_XFER_BYTES);
+	CHECK_EQ_INT(param_cmd_window(&set),
+	    MINISAN_UNSOL_MAX / MINISAN_MAX_XFER_BYTES);
+	/* budget: 16 bursts, within [largest transfer, cap] */
+	set.max_burst_length = 262144;
+	CHECK_EQ_INT(param_data_budget(&set), MINISAN_MAX_XFER_BYTES);
+	set.max_burst_length = 1048576;
+	CHECK_EQ_INT(param_data_budget(&set), 16u * 1048576);
+	set.max_burst_length = ISCSI_DSL_MAX;
+	CHECK_EQ_INT(param_data_budget(&set), MINISAN_SESSION_BUF_MAX);
+	set.max_burst_length = ISCSI_DSL_MIN;
+	CHECK_EQ_INT(param_data_budget(&set), MINISAN_MAX_XFER_BYTES);
+}
+
 TEST(param_neg_init_state)
 {
 	struct param_limits lim;
@@ -762,6 +806,7 @@ static const struct test tests[] = {
 	T(param_names_length),
 	T(param_empty_list),
 	T(param_security_keys),
+	T(param_memory_limits),
 };
 
 int

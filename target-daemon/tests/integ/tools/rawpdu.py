@@ -6,10 +6,12 @@ usage: rawpdu.py HOST PORT CASE [TARGET]
 Cases print one result line and exit 0 when the target behaved as RFC 7143
 requires, 1 otherwise.
 """
+import os
 import random
 import socket
 import struct
 import sys
+import time
 
 ISID = bytes([0x80, 0x12, 0x34, 0x56, 0x00, 0x01])
 INITIATOR = 'iqn.2026-11.org.minisan:rawpdu'
@@ -267,7 +269,7 @@ class Session:
     digests), speaking just enough to send SCSI commands."""
 
     def __init__(self, host, port, target, isid=ISID, tsih=0, cid=0,
-                 cmdsn=1):
+                 cmdsn=1, ops=()):
         self.sock = connect(host, port)
         self.cmdsn = cmdsn
         self.itt = 0x100 + cid * 0x1000
@@ -289,8 +291,8 @@ class Session:
             raise RuntimeError('security stage failed: ' + (
                 'connection closed' if rsp is None else
                 f'status 0x{rsp[36]:02x}{rsp[37]:02x}'))
-        ops = [('ImmediateData', 'Yes'), ('MaxConnections', '2')] \
-            if tsih == 0 else []
+        ops = ([('ImmediateData', 'Yes'), ('MaxConnections', '2')]
+               if tsih == 0 else []) + list(ops)
         bhs = bytearray(login_pdu(text(ops), csg=1, nsg=3))
         bhs[8:14] = isid
         struct.pack_into('>H', bhs, 14, tsih)
@@ -727,7 +729,271 @@ def case_initiator_session_cap(host, port, target):
     return True, '64 sessions, the 65th refused, others unaffected'
 
 
+def vm_kib(pid, key):
+    """A /proc/PID/status memory figure (VmRSS, VmHWM) in KiB."""
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith(key + ':'):
+                return int(line.split()[1])
+    raise RuntimeError(f'no {key} for pid {pid}')
+
+
+def reset_hwm(pid):
+    """Starts VmHWM afresh from the current RSS (proc(5) clear_refs)."""
+    with open(f'/proc/{pid}/clear_refs', 'w') as f:
+        f.write('5')
+
+
+def case_read_flood(host, port, target):
+    """128 READ(16) of 8 MiB each (1 GiB) sent at once by an initiator
+    that reads nothing back: minisand holds what does not fit the session's
+    data-buffer budget, so its memory stays within the budget plus a slack;
+    another session is served meanwhile; then every command completes GOOD
+    with all its data, except the last, which an ABORT TASK sent meanwhile
+    ends while it waits. Needs MINISAND_PID; checks memory if BUDGET_MIB
+    is set (not under ASan, whose quarantine keeps freed memory)."""
+    pid = int(os.environ['MINISAND_PID'])
+    budget = os.environ.get('BUDGET_MIB')
+    bound = (int(budget) + 16) * 1024 if budget else None
+    n, blocks = 128, 16384
+    xfer = blocks * 512
+    reset_hwm(pid)
+    base = vm_kib(pid, 'VmRSS')
+    # 64 KiB Data-In PDUs: fewer for this client to parse
+    s = Session(host, port, target, isid=bytes([0x80, 0, 0, 3, 0, 0]),
+                ops=[('MaxRecvDataSegmentLength', '65536')])
+    s.clear_unit_attentions()
+    got = {}
+    for i in range(n):
+        cdb = struct.pack('>BBQIBB', 0x88, 0, (i % 8) * blocks, blocks, 0, 0)
+        got[s.scsi_cmd(cdb, s.cmdsn_next + i, edtl=xfer, read=True)] = \
+            [0, None]
+    # wait until minisand has done what it can (RSS steady for 1 s)
+    last, steady = vm_kib(pid, 'VmRSS'), 0
+    for _ in range(150):
+        time.sleep(0.1)
+        now = vm_kib(pid, 'VmRSS')
+        steady = steady + 1 if abs(now - last) < 1024 else 0
+        last = now
+        if steady >= 10:
+            break
+    other = Session(host, port, target, isid=bytes([0x80, 0, 0, 4, 0, 0]))
+    other.clear_unit_attentions()
+    status, data, _ = other.command(bytes([0x28, 0, 0, 0, 0, 0, 0, 0, 8, 0]),
+                                    read_len=4096)
+    if status != 0 or len(data) != 4096:
+        return False, f'other session: status {status}, {len(data)} bytes'
+    stalled = vm_kib(pid, 'VmHWM') - base
+    # ABORT TASK (RFC 7143 11.5.1), immediate, for the last READ
+    victim = s.itt
+    tmf = bytearray(48)
+    tmf[0], tmf[1] = 0x40 | 0x02, 0x80 | 0x01
+    struct.pack_into('>IIII', tmf, 16, 0x7fff0001, victim,
+                     s.cmdsn_next + n, 0)
+    struct.pack_into('>I', tmf, 32, s.cmdsn_next + n - 1)
+    s.sock.sendall(bytes(tmf))
+    del got[victim]
+    s.sock.settimeout(30)
+    done, tmf_rsp = 0, None
+    while done < n - 1 or tmf_rsp is None:
+        bhs, data = recv_pdu(s.sock)
+        if bhs is None:
+            return False, f'connection closed after {done} responses'
+        op, itt = bhs[0] & 0x3f, struct.unpack_from('>I', bhs, 16)[0]
+        if op == 0x22:
+            tmf_rsp = bhs[2]
+            continue
+        if itt == victim:
+            return False, 'the aborted READ got a response'
+        if itt not in got:
+            continue
+        if op == 0x25:
+            got[itt][0] += len(data)
+        if op == 0x21 or (op == 0x25 and bhs[1] & 0x01):
+            got[itt][1] = bhs[3]
+            done += 1
+    if tmf_rsp != 0:
+        return False, f'ABORT TASK response {tmf_rsp}, expected 0'
+    bad = [(hex(i), g) for i, g in got.items() if g != [xfer, 0]]
+    if bad:
+        return False, f'{len(bad)} commands incomplete: {bad[:4]}'
+    peak = vm_kib(pid, 'VmHWM') - base
+    s.sock.close()
+    other.sock.close()
+    if bound is None:
+        return True, f'{n - 1} x {xfer} bytes read, one READ aborted'
+    if peak > bound:
+        return False, (f'RSS grew by {peak} KiB ({stalled} KiB while '
+                       f'stalled), bound {bound} KiB')
+    return True, (f'{n - 1} x {xfer} bytes read, one READ aborted, RSS '
+                  f'grew by at most {peak} KiB (bound {bound} KiB)')
+
+
+def data_out(itt, ttt, data_sn, offset, data, final):
+    bhs = bytearray(48)
+    bhs[0] = 0x05
+    bhs[1] = 0x80 if final else 0
+    bhs[5:8] = len(data).to_bytes(3, 'big')
+    struct.pack_into('>IIIII', bhs, 16, itt, ttt, 0, 0, 0)
+    struct.pack_into('>I', bhs, 36, data_sn)
+    struct.pack_into('>I', bhs, 40, offset)
+    return bytes(bhs) + pad(data)
+
+
+def case_write_flood(host, port, target):
+    """128 WRITE(16) of 1 MiB each (128 MiB), each with 256 KiB of
+    immediate and unsolicited data, sent before reading anything: minisand
+    keeps the unsolicited data of the commands that wait for the budget
+    (within the window's bound) and solicits the rest only once a command
+    starts; memory stays within budget + unsolicited bound + slack; every
+    write completes GOOD and the data reads back. Needs MINISAND_PID;
+    checks memory if BUDGET_MIB is set."""
+    pid = int(os.environ['MINISAND_PID'])
+    budget = os.environ.get('BUDGET_MIB')
+    bound = (int(budget) + 32 + 16) * 1024 if budget else None
+    n, blocks, seg, burst = 128, 2048, 65536, 262144
+    xfer = blocks * 512
+    reset_hwm(pid)
+    base = vm_kib(pid, 'VmRSS')
+    s = Session(host, port, target, isid=bytes([0x80, 0, 0, 5, 0, 0]),
+                ops=[('InitialR2T', 'No'), ('FirstBurstLength', str(burst)),
+                     ('MaxBurstLength', str(burst))])
+    s.clear_unit_attentions()
+    pattern = [bytes([0x40 + r]) * xfer for r in range(16)]
+    cmds = {}
+    for i in range(n):
+        region = i % 16
+        s.itt += 1
+        itt = s.itt
+        cmds[itt] = [region, None]
+        bhs = bytearray(48)
+        bhs[0] = 0x01
+        bhs[1] = 0x20 | 0x01          # W, simple; F clear: data follows
+        bhs[5:8] = seg.to_bytes(3, 'big')
+        struct.pack_into('>III', bhs, 16, itt, xfer, s.cmdsn_next + i)
+        bhs[32:48] = struct.pack('>BBQIBB', 0x8a, 0, region * blocks,
+                                 blocks, 0, 0)
+        data = pattern[region]
+        pdus = [bytes(bhs) + data[:seg]]
+        for k, off in enumerate(range(seg, burst, seg)):
+            pdus.append(data_out(itt, 0xffffffff, k, off,
+                                 data[off:off + seg], off + seg == burst))
+        s.sock.sendall(b''.join(pdus))
+    stalled = vm_kib(pid, 'VmHWM') - base
+    s.sock.settimeout(30)
+    done = 0
+    while done < n:
+        bhs, _ = recv_pdu(s.sock)
+        if bhs is None:
+            return False, f'connection closed after {done} responses'
+        op, itt = bhs[0] & 0x3f, struct.unpack_from('>I', bhs, 16)[0]
+        if op == 0x31:          # R2T: send what it asks for
+            ttt, off, length = struct.unpack_from('>III', bhs, 20)[0], \
+                *struct.unpack_from('>II', bhs, 40)
+            data = pattern[cmds[itt][0]]
+            pdus = []
+            for k, o in enumerate(range(off, off + length, seg)):
+                end = min(o + seg, off + length)
+                pdus.append(data_out(itt, ttt, k, o, data[o:end],
+                                     end == off + length))
+            s.sock.sendall(b''.join(pdus))
+        elif op == 0x21:
+            cmds[itt][1] = bhs[3]
+            done += 1
+    bad = [hex(i) for i, c in cmds.items() if c[1] != 0]
+    if bad:
+        return False, f'{len(bad)} writes failed: {bad[:4]}'
+    peak = vm_kib(pid, 'VmHWM') - base
+    s.cmdsn_next += n
+    for region in (0, 7, 15):
+        cdb = struct.pack('>BBQIBB', 0x88, 0, region * blocks, blocks, 0, 0)
+        status, data, _ = s.command(cdb, read_len=xfer)
+        if status != 0 or data != pattern[region]:
+            return False, f'region {region} reads back wrong'
+    s.sock.close()
+    if bound is None:
+        return True, f'{n} x {xfer} bytes written'
+    if peak > bound:
+        return False, (f'RSS grew by {peak} KiB ({stalled} KiB while '
+                       f'sending), bound {bound} KiB')
+    return True, (f'{n} x {xfer} bytes written, RSS grew by at most {peak} '
+                  f'KiB (bound {bound} KiB)')
+
+
+def case_flood_close(host, port, target):
+    """128 READ(16) and WRITE(16) of 8 MiB each, then the connection
+    closes while most of them wait for the budget: minisand drops them and
+    serves the next session."""
+    s = Session(host, port, target, isid=bytes([0x80, 0, 0, 6, 0, 0]))
+    s.clear_unit_attentions()
+    blocks = 16384
+    for i in range(128):
+        write = i % 2 == 1
+        cdb = struct.pack('>BBQIBB', 0x8a if write else 0x88, 0,
+                          (i % 8) * blocks, blocks, 0, 0)
+        s.itt += 1
+        bhs = bytearray(48)
+        bhs[0] = 0x01
+        bhs[1] = 0x80 | (0x20 if write else 0x40) | 0x01
+        struct.pack_into('>III', bhs, 16, s.itt, blocks * 512,
+                         s.cmdsn_next + i)
+        bhs[32:48] = cdb
+        s.sock.sendall(bytes(bhs))
+    s.sock.close()
+    other = Session(host, port, target, isid=bytes([0x80, 0, 0, 6, 0, 1]))
+    other.clear_unit_attentions()
+    status, data, _ = other.command(bytes([0x28, 0, 0, 0, 0, 0, 0, 0, 8, 0]),
+                                    read_len=4096)
+    other.sock.close()
+    ok = status == 0 and len(data) == 4096
+    return ok, f'next session after the close: status {status}'
+
+
+def case_immediate_flood(host, port, target):
+    """Immediate commands do not advance CmdSN, so the window does not
+    bound them: 136 immediate READ(16) of 8 MiB; those beyond the 128
+    outstanding get a Reject (reason 0x06, RFC 7143 11.17.1), the others
+    complete."""
+    s = Session(host, port, target, isid=bytes([0x80, 0, 0, 7, 0, 0]))
+    s.clear_unit_attentions()
+    n, blocks = 136, 16384
+    itts = set()
+    for i in range(n):
+        s.itt += 1
+        bhs = bytearray(48)
+        bhs[0] = 0x40 | 0x01
+        bhs[1] = 0x80 | 0x40 | 0x01
+        struct.pack_into('>III', bhs, 16, s.itt, blocks * 512, s.cmdsn_next)
+        bhs[32:48] = struct.pack('>BBQIBB', 0x88, 0, (i % 8) * blocks,
+                                 blocks, 0, 0)
+        itts.add(s.itt)
+        s.sock.sendall(bytes(bhs))
+    s.sock.settimeout(30)
+    good = rejected = 0
+    while good + rejected < n:
+        bhs, data = recv_pdu(s.sock)
+        if bhs is None:
+            return False, f'closed after {good} GOOD, {rejected} Rejects'
+        op = bhs[0] & 0x3f
+        if op == 0x3f and bhs[2] == 0x06 and len(data) >= 48:
+            itt = struct.unpack_from('>I', data, 16)[0]
+            if itt in itts:
+                rejected += 1
+        elif op == 0x21 or (op == 0x25 and bhs[1] & 0x01):
+            if bhs[3] != 0:
+                return False, f'status {bhs[3]}'
+            good += 1
+    s.sock.close()
+    # a few may finish (and leave the window) while the rest arrive
+    ok = good >= 128 and rejected >= 1
+    return ok, f'{good} GOOD, {rejected} rejected as too many immediate'
+
+
 CASES = {
+    'immediate-flood': case_immediate_flood,
+    'flood-close': case_flood_close,
+    'read-flood': case_read_flood,
+    'write-flood': case_write_flood,
     'initiator-session-cap': case_initiator_session_cap,
     'durable-writes': case_durable_writes,
     'chap-algorithms': case_chap_algorithms,
