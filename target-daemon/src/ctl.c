@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include "limits_minisan.h"
 #include "scsi/scsi.h"
 #include "util/log.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 /* Clients connected at once; more are answered "err limit" and closed. */
@@ -35,12 +35,6 @@
 #define CTL_IDLE_SEC 30
 #define CTL_MSG_MAX (CONF_ERR_MAX * 2 + 128)
 
-/* A growable output buffer. */
-struct obuf {
-	char *s;
-	size_t len, cap, off; /* off: bytes already written */
-};
-
 /* One connected minisanctl. Owned by the ctl's client list. */
 struct ctl_client {
 	struct ctl_client *next;
@@ -48,10 +42,11 @@ struct ctl_client {
 	struct evloop_watch watch;
 	char in[CTL_LINE_MAX + 2]; /* a line, its newline, and a NUL */
 	size_t inlen;
-	struct obuf out;
-	bool eof;        /* peer closed its side: close once out is sent */
-	bool discard;    /* dropping the rest of a line that was too long */
-	uint64_t last;   /* evloop_now() of the last activity */
+	struct strbuf out; /* answers not yet sent */
+	size_t outoff;     /* bytes of out already sent */
+	bool eof;          /* peer closed its side: close once out is sent */
+	bool discard;      /* dropping the rest of a line that was too long */
+	uint64_t last;     /* evloop_now() of the last activity */
 };
 
 struct ctl {
@@ -67,47 +62,22 @@ struct ctl {
 	unsigned nclients;
 };
 
-static void ob_printf(struct obuf *ob, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-ob_printf(struct obuf *ob, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (ob->len + (size_t)n + 1 > ob->cap) {
-		while (ob->len + (size_t)n + 1 > ob->cap)
-			ob->cap = ob->cap == 0 ? 1024 : ob->cap * 2;
-		ob->s = xrealloc(ob->s, ob->cap);
-	}
-	va_start(ap, fmt);
-	vsnprintf(ob->s + ob->len, ob->cap - ob->len, fmt, ap);
-	va_end(ap);
-	ob->len += (size_t)n;
-}
-
 /* Appends " key=VALUE" with the value escaped (ctl_proto.h). */
 static void
-ob_kv(struct obuf *ob, const char *key, const char *value)
+ob_kv(struct strbuf *ob, const char *key, const char *value)
 {
 	size_t n = ctl_escape(value, NULL, 0);
 	char *e = xmalloc(n + 1);
 
 	ctl_escape(value, e, n + 1);
-	ob_printf(ob, " %s=%s", key, e);
+	strbuf_printf(ob, " %s=%s", key, e);
 	free(e);
 }
 
 static void
-ob_ku(struct obuf *ob, const char *key, unsigned long long v)
+ob_ku(struct strbuf *ob, const char *key, unsigned long long v)
 {
-	ob_printf(ob, " %s=%llu", key, v);
+	strbuf_printf(ob, " %s=%llu", key, v);
 }
 
 static const char *
@@ -118,16 +88,16 @@ yesno(bool v)
 
 /* The status line. msg may be empty. */
 static void
-ob_status(struct obuf *ob, enum ctl_status st, const char *msg)
+ob_status(struct strbuf *ob, enum ctl_status st, const char *msg)
 {
 	char clean[CTL_MSG_MAX];
 
 	/* one line, whatever the message holds */
 	log_sanitize(msg, strlen(msg), clean, sizeof(clean));
 	if (st == CTL_OK)
-		ob_printf(ob, "ok%s%s\n", clean[0] ? " " : "", clean);
+		strbuf_printf(ob, "ok%s%s\n", clean[0] ? " " : "", clean);
 	else
-		ob_printf(ob, "err %s %s\n", ctl_status_name(st), clean);
+		strbuf_printf(ob, "err %s %s\n", ctl_status_name(st), clean);
 }
 
 /* The running target of conf target i (the apply code keeps the two
@@ -152,7 +122,7 @@ running_lun(struct iscsi_target *t, uint32_t id)
 }
 
 static void
-show_targets(struct ctl *ctl, struct obuf *ob)
+show_targets(struct ctl *ctl, struct strbuf *ob)
 {
 	const struct conf *c = ctl->apply->conf;
 
@@ -160,7 +130,7 @@ show_targets(struct ctl *ctl, struct obuf *ob)
 		const struct conf_target *ct = &c->targets[i];
 		struct iscsi_target *t = running_target(ctl, i);
 
-		ob_printf(ob, "target");
+		strbuf_printf(ob, "target");
 		ob_kv(ob, "name", ct->name);
 		ob_kv(ob, "alias", ct->alias != NULL ? ct->alias : "");
 		ob_ku(ob, "luns", ct->nluns);
@@ -171,12 +141,12 @@ show_targets(struct ctl *ctl, struct obuf *ob)
 		ob_kv(ob, "chap_user", ct->chap_user != NULL ? ct->chap_user :
 		    "");
 		ob_ku(ob, "acls", ct->nallow + ct->nnets);
-		ob_printf(ob, "\n");
+		strbuf_printf(ob, "\n");
 	}
 }
 
 static void
-show_luns(struct ctl *ctl, struct obuf *ob, bool stats)
+show_luns(struct ctl *ctl, struct strbuf *ob, bool stats)
 {
 	const struct conf *c = ctl->apply->conf;
 
@@ -191,7 +161,7 @@ show_luns(struct ctl *ctl, struct obuf *ob, bool stats)
 
 			if (lu != NULL)
 				scsi_lun_get_stats(lu, &ls);
-			ob_printf(ob, stats ? "stat" : "lun");
+			strbuf_printf(ob, stats ? "stat" : "lun");
 			ob_kv(ob, "target", ct->name);
 			ob_ku(ob, "lun", cl->id);
 			if (!stats) {
@@ -200,7 +170,7 @@ show_luns(struct ctl *ctl, struct obuf *ob, bool stats)
 				ob_ku(ob, "block_size", ls.block_size);
 				ob_kv(ob, "readonly", yesno(ls.readonly ||
 				    cl->readonly));
-				ob_printf(ob, "\n");
+				strbuf_printf(ob, "\n");
 				continue;
 			}
 			ob_ku(ob, "commands", ls.commands);
@@ -209,55 +179,58 @@ show_luns(struct ctl *ctl, struct obuf *ob, bool stats)
 			ob_ku(ob, "errors", ls.errors);
 			ob_ku(ob, "latency_us_avg", ls.commands ?
 			    ls.latency_ns / ls.commands / 1000 : 0);
-			ob_printf(ob, "\n");
+			strbuf_printf(ob, "\n");
 		}
 	}
 }
 
 static void
-show_portals(struct ctl *ctl, struct obuf *ob)
+show_portals(struct ctl *ctl, struct strbuf *ob)
 {
 	const struct iscsi_server *srv = ctl->apply->srv;
 
 	for (size_t i = 0; i < srv->nportals; i++) {
 		const struct iscsi_portal *p = &srv->portals[i];
 
-		ob_printf(ob, "portal");
+		strbuf_printf(ob, "portal");
 		ob_kv(ob, "address", p->host);
 		ob_ku(ob, "port", p->port);
 		ob_kv(ob, "listening", yesno(p->watch.fd >= 0));
-		ob_printf(ob, "\n");
+		strbuf_printf(ob, "\n");
+	}
+}
+
+/* One "acl" line per value, all of one type. */
+static void
+show_acl_list(struct strbuf *ob, const char *target, const char *type,
+    char *const *values, size_t n)
+{
+	for (size_t j = 0; j < n; j++) {
+		strbuf_printf(ob, "acl");
+		ob_kv(ob, "target", target);
+		ob_kv(ob, "type", type);
+		ob_kv(ob, "value", values[j]);
+		strbuf_printf(ob, "\n");
 	}
 }
 
 static void
-show_acls(struct ctl *ctl, struct obuf *ob)
+show_acls(struct ctl *ctl, struct strbuf *ob)
 {
 	const struct conf *c = ctl->apply->conf;
 
 	for (size_t i = 0; i < c->ntargets; i++) {
 		const struct conf_target *ct = &c->targets[i];
 
-		for (size_t j = 0; j < ct->nallow; j++) {
-			ob_printf(ob, "acl");
-			ob_kv(ob, "target", ct->name);
-			ob_kv(ob, "type", "initiator");
-			ob_kv(ob, "value", ct->allow[j]);
-			ob_printf(ob, "\n");
-		}
-		for (size_t j = 0; j < ct->nnets; j++) {
-			ob_printf(ob, "acl");
-			ob_kv(ob, "target", ct->name);
-			ob_kv(ob, "type", "network");
-			ob_kv(ob, "value", ct->nets[j]);
-			ob_printf(ob, "\n");
-		}
+		show_acl_list(ob, ct->name, "initiator", ct->allow,
+		    ct->nallow);
+		show_acl_list(ob, ct->name, "network", ct->nets, ct->nnets);
 	}
 }
 
 /* Passed through iscsi_server_each_session(). */
 struct visit {
-	struct obuf *ob;
+	struct strbuf *ob;
 	uint16_t tsih; /* of the session whose connections follow */
 };
 
@@ -265,11 +238,11 @@ static void
 visit_session(const struct iscsi_session_info *si, void *arg)
 {
 	struct visit *v = arg;
-	struct obuf *ob = v->ob;
+	struct strbuf *ob = v->ob;
 	const struct param_set *p = &si->params;
 
 	v->tsih = si->tsih;
-	ob_printf(ob, "session");
+	strbuf_printf(ob, "session");
 	ob_ku(ob, "tsih", si->tsih);
 	ob_kv(ob, "initiator", si->initiator);
 	ob_kv(ob, "isid", si->isid);
@@ -281,16 +254,16 @@ visit_session(const struct iscsi_session_info *si, void *arg)
 	ob_ku(ob, "first_burst_length", p->first_burst_length);
 	ob_kv(ob, "immediate_data", yesno(p->immediate_data));
 	ob_kv(ob, "initial_r2t", yesno(p->initial_r2t));
-	ob_printf(ob, "\n");
+	strbuf_printf(ob, "\n");
 }
 
 static void
 visit_conn(const struct iscsi_conn_info *ci, void *arg)
 {
 	struct visit *v = arg;
-	struct obuf *ob = v->ob;
+	struct strbuf *ob = v->ob;
 
-	ob_printf(ob, "connection");
+	strbuf_printf(ob, "connection");
 	ob_ku(ob, "tsih", v->tsih);
 	ob_ku(ob, "cid", ci->cid);
 	ob_kv(ob, "peer", ci->peer);
@@ -300,7 +273,7 @@ visit_conn(const struct iscsi_conn_info *ci, void *arg)
 	ob_ku(ob, "max_recv_dsl", ci->max_recv_dsl);
 	ob_ku(ob, "max_xmit_dsl", ci->max_xmit_dsl);
 	ob_ku(ob, "tasks", ci->ntasks);
-	ob_printf(ob, "\n");
+	strbuf_printf(ob, "\n");
 }
 
 int
@@ -519,7 +492,7 @@ fail:
 
 /* Handles one request line; the answer goes to ob. */
 static void
-handle_line(struct ctl *ctl, const char *line, size_t len, struct obuf *ob)
+handle_line(struct ctl *ctl, const char *line, size_t len, struct strbuf *ob)
 {
 	struct ctl_req *req = xmalloc(sizeof(*req));
 	char msg[CTL_MSG_MAX];
@@ -600,7 +573,7 @@ client_free(struct ctl_client *c)
 	ctl->nclients--;
 	evloop_del(ctl->loop, &c->watch);
 	close(c->watch.fd);
-	free(c->out.s);
+	strbuf_fini(&c->out);
 	memset(c->in, 0, sizeof(c->in));
 	free(c);
 }
@@ -609,11 +582,11 @@ client_free(struct ctl_client *c)
 static bool
 client_flush(struct ctl_client *c)
 {
-	struct obuf *ob = &c->out;
+	struct strbuf *ob = &c->out;
 
-	while (ob->off < ob->len) {
-		ssize_t n = send(c->watch.fd, ob->s + ob->off,
-		    ob->len - ob->off, MSG_NOSIGNAL);
+	while (c->outoff < ob->len) {
+		ssize_t n = send(c->watch.fd, ob->s + c->outoff,
+		    ob->len - c->outoff, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -623,10 +596,11 @@ client_flush(struct ctl_client *c)
 			client_free(c);
 			return false;
 		}
-		ob->off += (size_t)n;
+		c->outoff += (size_t)n;
 		c->last = evloop_now();
 	}
-	ob->off = ob->len = 0;
+	c->outoff = 0;
+	strbuf_reset(ob);
 	if (c->eof) {
 		client_free(c);
 		return false;
@@ -748,6 +722,7 @@ ctl_accept(struct evloop_watch *w, uint32_t events)
 		}
 		c = xcalloc(1, sizeof(*c));
 		c->ctl = ctl;
+		strbuf_init(&c->out);
 		c->watch.fd = fd;
 		c->watch.cb = client_ready;
 		c->watch.arg = c;

@@ -72,35 +72,6 @@ static const struct {
 	{ CTL_W_STATS, CTL_SHOW_STATS },
 };
 
-/* Copies s into out for a message: bytes outside printable ASCII become
- * \xNN, long strings end in "...". */
-static const char *
-shown(const char *s, char *out, size_t outlen)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (o + 8 >= outlen) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (ch < 0x20 || ch >= 0x7f || ch == '\\') {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[ch >> 4];
-			out[o++] = hex[ch & 0xf];
-		} else {
-			out[o++] = (char)ch;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* 1..max bytes, no control characters. */
 static bool
 text_ok(const char *s, size_t max)
@@ -124,7 +95,7 @@ check_name(const char *what, const char *name, char *msg, size_t msglen)
 	if (why == NULL)
 		return CTL_OK;
 	snprintf(msg, msglen, "invalid %s '%s': %s", what,
-	    shown(name, v, sizeof(v)), why);
+	    conf_show(name, v, sizeof(v)), why);
 	return CTL_ERR_INVALID;
 }
 
@@ -147,7 +118,7 @@ check_lun(const char *s, uint32_t *out, char *msg, size_t msglen)
 	return CTL_OK;
 bad:
 	snprintf(msg, msglen, "invalid LUN '%s' (allowed: 0..%u)",
-	    shown(s, b, sizeof(b)), MINISAN_MAX_LUNS_PER_TARGET - 1);
+	    conf_show(s, b, sizeof(b)), MINISAN_MAX_LUNS_PER_TARGET - 1);
 	return CTL_ERR_INVALID;
 }
 
@@ -177,7 +148,7 @@ a_show(struct ctl_req *req, char **args, size_t nargs, char *msg,
 		}
 	}
 	snprintf(msg, msglen, "show what? '%s' (valid: targets luns portals "
-	    "acls sessions stats)", shown(args[0], b, sizeof(b)));
+	    "acls sessions stats)", conf_show(args[0], b, sizeof(b)));
 	return CTL_ERR_SYNTAX;
 }
 
@@ -296,7 +267,7 @@ a_acl(struct ctl_req *req, char **args, size_t nargs, char *msg,
 	if (net_cidr_parse(req->acl, &n) != 0) {
 		snprintf(msg, msglen, "'%s' is neither an iSCSI name nor a "
 		    "network (ADDR/PREFIX with no host bits set)",
-		    shown(req->acl, v, sizeof(v)));
+		    conf_show(req->acl, v, sizeof(v)));
 		return CTL_ERR_INVALID;
 	}
 	req->acl_network = true;
@@ -415,7 +386,7 @@ ctl_req_parse(const char *line, size_t len, struct ctl_req *req, char *msg,
 		}
 	}
 	snprintf(msg, msglen, "unknown command '%s' (valid: show target lun "
-	    "acl chap save reload)", shown(words[0], b, sizeof(b)));
+	    "acl chap save reload)", conf_show(words[0], b, sizeof(b)));
 	return CTL_ERR_SYNTAX;
 }
 

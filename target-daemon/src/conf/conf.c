@@ -54,9 +54,7 @@ conf_errf(const struct conf *c, int line, char *err, size_t errlen,
 	va_end(ap);
 }
 
-/* Copies s into out for use in a message: control, quote and non-ASCII
- * bytes become \xNN and long strings are cut with "...". */
-static const char *
+const char *
 conf_show(const char *s, char *out, size_t outlen)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -70,7 +68,8 @@ conf_show(const char *s, char *out, size_t outlen)
 			o += 3;
 			break;
 		}
-		if (ch < 0x20 || ch >= 0x7f || ch == '\'' || ch == '\\') {
+		if (ch < 0x20 || ch >= 0x7f || ch == '\'' || ch == '"' ||
+		    ch == '\\') {
 			out[o++] = '\\';
 			out[o++] = 'x';
 			out[o++] = hex[ch >> 4];

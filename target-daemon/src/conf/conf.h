@@ -132,6 +132,11 @@ int conf_check_iscsi_name(const char *name);
  * why not (e.g. "uppercase letters are not allowed in iqn names"). */
 const char *conf_iscsi_name_error(const char *name);
 
+/* Copies s into out (outlen at least 4) for quoting in a message: bytes
+ * below 0x20 or above 0x7e, quotes and backslashes become \xNN, and a
+ * string too long for out is cut and ends in "...". Returns out. */
+const char *conf_show(const char *s, char *out, size_t outlen);
+
 /* Lookups. Return borrowed pointers (valid until the next conf_add_target
  * on c, resp. conf_add_lun on t) or NULL. Target names compare
  * case-insensitively (RFC7143 4.2.7: names are case-insensitive). */

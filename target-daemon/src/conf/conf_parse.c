@@ -18,6 +18,7 @@
 #include "core/net.h"
 
 #include "limits_minisan.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 enum tok {
@@ -177,35 +178,6 @@ ps_err(struct parser *ps, int line, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* Copies s for a message: bytes outside printable ASCII, quotes and
- * backslashes become \xNN; long strings are cut with "...". */
-static const char *
-show(const char *s, char *out, size_t outlen)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (o + 8 >= outlen) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (ch < 0x20 || ch >= 0x7f || ch == '\'' || ch == '"' ||
-		    ch == '\\') {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[ch >> 4];
-			out[o++] = hex[ch & 0xf];
-		} else
-			out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 #define SHOW_MAX 80
 
 /* Describes the current token for "got ..." messages. */
@@ -224,10 +196,12 @@ tok_desc(const struct parser *ps, char *out, size_t outlen)
 	case TOK_RBRACE:
 		return "'}'";
 	case TOK_WORD:
-		snprintf(out, outlen, "'%s'", show(ps->tval, v, sizeof(v)));
+		snprintf(out, outlen, "'%s'",
+		    conf_show(ps->tval, v, sizeof(v)));
 		return out;
 	case TOK_STRING:
-		snprintf(out, outlen, "\"%s\"", show(ps->tval, v, sizeof(v)));
+		snprintf(out, outlen, "\"%s\"",
+		    conf_show(ps->tval, v, sizeof(v)));
 		return out;
 	}
 	return "?";
@@ -425,7 +399,7 @@ get_number(struct parser *ps, const char *name, uint32_t lo, uint32_t hi,
 		    tok_desc(ps, d, sizeof(d)));
 	if (big || v < lo || v > hi)
 		return ps_err(ps, ps->tline, "%s %s is out of range (%u..%u)",
-		    name, show(ps->tval, d, sizeof(d)), lo, hi);
+		    name, conf_show(ps->tval, d, sizeof(d)), lo, hi);
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -566,7 +540,7 @@ parse_statement(struct parser *ps, struct block *b)
 	}
 	if (d == NULL)
 		return ps_err(ps, line, "unknown directive '%s'",
-		    show(ps->tval, v, sizeof(v)));
+		    conf_show(ps->tval, v, sizeof(v)));
 	if (d->scope != b->scope) {
 		/* a directive of an enclosing block: likely a missing '}' */
 		if (d->scope < b->scope)
@@ -623,7 +597,7 @@ parse_body(struct parser *ps, struct block *b)
 			if (b->scope == SCOPE_TARGET)
 				return ps_err(ps, ps->tline, "missing '}' at "
 				    "end of file (block of target %s opened "
-				    "at line %d)", show(b->t->name, v,
+				    "at line %d)", conf_show(b->t->name, v,
 				    sizeof(v)), b->line);
 			return ps_err(ps, ps->tline, "missing '}' at end of "
 			    "file (block of lun %u opened at line %d)",
@@ -751,7 +725,7 @@ d_network(struct parser *ps, struct block *b, int line)
 
 	if ((r = need_value(ps, "network", "allow-network")) != 0)
 		return r;
-	show(ps->tval, v, sizeof(v));
+	conf_show(ps->tval, v, sizeof(v));
 	if (net_cidr_parse(ps->tval, &n) != 0)
 		return ps_err(ps, line, "invalid network '%s' (want ADDR/PREFIX "
 		    "with no host bits set, e.g. 192.0.2.0/24)", v);
@@ -772,7 +746,7 @@ d_allow(struct parser *ps, struct block *b, int line)
 
 	if ((r = need_value(ps, "initiator name", "allow-initiator")) != 0)
 		return r;
-	show(ps->tval, v, sizeof(v));
+	conf_show(ps->tval, v, sizeof(v));
 	if ((why = conf_iscsi_name_error(ps->tval)) != NULL)
 		return ps_err(ps, line, "invalid iSCSI name '%s': %s", v, why);
 	r = conf_add_allow(b->t, ps->tval);
@@ -796,7 +770,7 @@ d_target(struct parser *ps, struct block *b, int line)
 	(void)b;
 	if ((r = need_value(ps, "target name", "target")) != 0)
 		return r;
-	show(ps->tval, v, sizeof(v));
+	conf_show(ps->tval, v, sizeof(v));
 	if ((why = conf_iscsi_name_error(ps->tval)) != NULL)
 		return ps_err(ps, line, "invalid iSCSI name '%s': %s", v, why);
 	if ((t = conf_find_target(ps->c, ps->tval)) != NULL)
@@ -837,14 +811,14 @@ d_lun(struct parser *ps, struct block *b, int line)
 		return r;
 	if (ps->tval[0] != '/')
 		return ps_err(ps, ps->tline, "path of lun %u must be absolute, "
-		    "got '%s'", id, show(ps->tval, v, sizeof(v)));
+		    "got '%s'", id, conf_show(ps->tval, v, sizeof(v)));
 	if ((l = conf_find_lun(b->t, id)) != NULL)
 		return ps_err(ps, line, "duplicate LUN %u in target %s (first "
-		    "defined at line %d)", id, show(b->t->name, v, sizeof(v)),
-		    l->line);
+		    "defined at line %d)", id,
+		    conf_show(b->t->name, v, sizeof(v)), l->line);
 	if ((l = conf_add_lun(b->t, id, ps->tval, line)) == NULL)
 		return ps_err(ps, line, "too many LUNs in target %s (maximum "
-		    "%u)", show(b->t->name, v, sizeof(v)),
+		    "%u)", conf_show(b->t->name, v, sizeof(v)),
 		    MINISAN_MAX_LUNS_PER_TARGET);
 	if ((r = lex_next(ps)) != 0)
 		return r;
@@ -870,7 +844,8 @@ d_block_size(struct parser *ps, struct block *b, int line)
 	/* SBC-3 6.2: we emulate 512 and 4096 byte logical blocks */
 	if (bs != 512 && bs != 4096)
 		return ps_err(ps, ps->tline, "block-size %s is invalid "
-		    "(allowed: 512 or 4096)", show(ps->tval, v, sizeof(v)));
+		    "(allowed: 512 or 4096)",
+		    conf_show(ps->tval, v, sizeof(v)));
 	b->l->block_size = bs;
 	return lex_next(ps);
 }
@@ -983,41 +958,10 @@ out:
 	return r;
 }
 
-/* A growable string for conf_format(). */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void sb_printf(struct sbuf *sb, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-sb_printf(struct sbuf *sb, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (sb->len + (size_t)n + 1 > sb->cap) {
-		while (sb->len + (size_t)n + 1 > sb->cap)
-			sb->cap = sb->cap == 0 ? 256 : sb->cap * 2;
-		sb->s = xrealloc(sb->s, sb->cap);
-	}
-	va_start(ap, fmt);
-	vsnprintf(sb->s + sb->len, sb->cap - sb->len, fmt, ap);
-	va_end(ap);
-	sb->len += (size_t)n;
-}
-
 /* Appends s as a bare word when the lexer would read it back as one, else
  * as a quoted string. */
 static void
-sb_value(struct sbuf *sb, const char *s)
+sb_value(struct strbuf *sb, const char *s)
 {
 	int bare = s[0] != '\0';
 
@@ -1025,17 +969,16 @@ sb_value(struct sbuf *sb, const char *s)
 		if (!is_word_char((unsigned char)*q))
 			bare = 0;
 	if (bare) {
-		sb_printf(sb, "%s", s);
+		strbuf_add(sb, s, strlen(s));
 		return;
 	}
-	sb_printf(sb, "\"");
+	strbuf_add(sb, "\"", 1);
 	for (const char *q = s; *q != '\0'; q++) {
 		if (*q == '"' || *q == '\\')
-			sb_printf(sb, "\\%c", *q);
-		else
-			sb_printf(sb, "%c", *q);
+			strbuf_add(sb, "\\", 1);
+		strbuf_add(sb, q, 1);
 	}
-	sb_printf(sb, "\"");
+	strbuf_add(sb, "\"", 1);
 }
 
 static const char *
@@ -1047,136 +990,141 @@ yesno(int v)
 char *
 conf_format(const struct conf *c)
 {
-	struct sbuf sb = { NULL, 0, 0 };
+	struct strbuf sb;
 
-	sb_printf(&sb, "portal-group-tag %u\n", c->tpgt);
+	strbuf_init(&sb);
+
+	strbuf_printf(&sb, "portal-group-tag %u\n", c->tpgt);
 	if (c->max_recv_dsl != 0)
-		sb_printf(&sb, "max-recv-data-segment-length %u\n",
+		strbuf_printf(&sb, "max-recv-data-segment-length %u\n",
 		    c->max_recv_dsl);
 	if (c->max_burst_length != 0)
-		sb_printf(&sb, "max-burst-length %u\n", c->max_burst_length);
+		strbuf_printf(&sb, "max-burst-length %u\n",
+		    c->max_burst_length);
 	if (c->first_burst_length != 0)
-		sb_printf(&sb, "first-burst-length %u\n",
+		strbuf_printf(&sb, "first-burst-length %u\n",
 		    c->first_burst_length);
-	sb_printf(&sb, "digests %s\n", yesno(c->allow_digests));
-	sb_printf(&sb, "immediate-data %s\n", yesno(c->immediate_data));
-	sb_printf(&sb, "initial-r2t %s\n", yesno(c->initial_r2t));
+	strbuf_printf(&sb, "digests %s\n", yesno(c->allow_digests));
+	strbuf_printf(&sb, "immediate-data %s\n", yesno(c->immediate_data));
+	strbuf_printf(&sb, "initial-r2t %s\n", yesno(c->initial_r2t));
 	if (c->disc_chap_user != NULL) {
-		sb_printf(&sb, "discovery-chap ");
+		strbuf_printf(&sb, "discovery-chap ");
 		sb_value(&sb, c->disc_chap_user);
-		sb_printf(&sb, " ");
+		strbuf_printf(&sb, " ");
 		sb_value(&sb, c->disc_chap_secret);
-		sb_printf(&sb, "\n");
+		strbuf_printf(&sb, "\n");
 	}
 	if (c->disc_mutual_user != NULL) {
-		sb_printf(&sb, "discovery-mutual-chap ");
+		strbuf_printf(&sb, "discovery-mutual-chap ");
 		sb_value(&sb, c->disc_mutual_user);
-		sb_printf(&sb, " ");
+		strbuf_printf(&sb, " ");
 		sb_value(&sb, c->disc_mutual_secret);
-		sb_printf(&sb, "\n");
+		strbuf_printf(&sb, "\n");
 	}
 	if (c->state_dir != NULL) {
-		sb_printf(&sb, "state-directory ");
+		strbuf_printf(&sb, "state-directory ");
 		sb_value(&sb, c->state_dir);
-		sb_printf(&sb, "\n");
+		strbuf_printf(&sb, "\n");
 	}
 	if (c->control_socket != NULL) {
-		sb_printf(&sb, "control-socket ");
+		strbuf_printf(&sb, "control-socket ");
 		sb_value(&sb, c->control_socket);
-		sb_printf(&sb, "\n");
+		strbuf_printf(&sb, "\n");
 	}
 	for (size_t i = 0; i < c->nportals; i++) {
 		const struct conf_portal *p = &c->portals[i];
 
 		if (strchr(p->host, ':') != NULL)
-			sb_printf(&sb, "portal [%s]:%u\n", p->host, p->port);
+			strbuf_printf(&sb, "portal [%s]:%u\n", p->host,
+			    p->port);
 		else
-			sb_printf(&sb, "portal %s:%u\n", p->host, p->port);
+			strbuf_printf(&sb, "portal %s:%u\n", p->host, p->port);
 	}
 	for (size_t i = 0; i < c->nisns_servers; i++) {
 		const struct conf_portal *p = &c->isns_servers[i];
 
 		if (strchr(p->host, ':') != NULL)
-			sb_printf(&sb, "isns-server [%s]:%u\n", p->host,
+			strbuf_printf(&sb, "isns-server [%s]:%u\n", p->host,
 			    p->port);
 		else
-			sb_printf(&sb, "isns-server %s:%u\n", p->host, p->port);
+			strbuf_printf(&sb, "isns-server %s:%u\n", p->host,
+			    p->port);
 	}
 	if (c->isns_entity != NULL) {
-		sb_printf(&sb, "isns-entity ");
+		strbuf_printf(&sb, "isns-entity ");
 		sb_value(&sb, c->isns_entity);
-		sb_printf(&sb, "\n");
+		strbuf_printf(&sb, "\n");
 	}
 	if (c->isns_period != 0)
-		sb_printf(&sb, "isns-period %u\n", c->isns_period);
+		strbuf_printf(&sb, "isns-period %u\n", c->isns_period);
 	if (c->isns_dd != NULL) {
-		sb_printf(&sb, "isns-discovery-domain ");
+		strbuf_printf(&sb, "isns-discovery-domain ");
 		sb_value(&sb, c->isns_dd);
-		sb_printf(&sb, "\n");
+		strbuf_printf(&sb, "\n");
 	}
 	for (size_t i = 0; i < c->ntargets; i++) {
 		const struct conf_target *t = &c->targets[i];
 
-		sb_printf(&sb, "\ntarget ");
+		strbuf_printf(&sb, "\ntarget ");
 		sb_value(&sb, t->name);
-		sb_printf(&sb, " {\n");
+		strbuf_printf(&sb, " {\n");
 		if (t->alias != NULL) {
-			sb_printf(&sb, "\talias ");
+			strbuf_printf(&sb, "\talias ");
 			sb_value(&sb, t->alias);
-			sb_printf(&sb, "\n");
+			strbuf_printf(&sb, "\n");
 		}
 		if (t->isns_dd != NULL) {
-			sb_printf(&sb, "\tisns-discovery-domain ");
+			strbuf_printf(&sb, "\tisns-discovery-domain ");
 			sb_value(&sb, t->isns_dd);
-			sb_printf(&sb, "\n");
+			strbuf_printf(&sb, "\n");
 		}
 		if (t->chap_user != NULL) {
-			sb_printf(&sb, "\tchap ");
+			strbuf_printf(&sb, "\tchap ");
 			sb_value(&sb, t->chap_user);
-			sb_printf(&sb, " ");
+			strbuf_printf(&sb, " ");
 			sb_value(&sb, t->chap_secret);
-			sb_printf(&sb, "\n");
+			strbuf_printf(&sb, "\n");
 		}
 		if (t->mutual_user != NULL) {
-			sb_printf(&sb, "\tmutual-chap ");
+			strbuf_printf(&sb, "\tmutual-chap ");
 			sb_value(&sb, t->mutual_user);
-			sb_printf(&sb, " ");
+			strbuf_printf(&sb, " ");
 			sb_value(&sb, t->mutual_secret);
-			sb_printf(&sb, "\n");
+			strbuf_printf(&sb, "\n");
 		}
 		for (size_t j = 0; j < t->nnets; j++)
-			sb_printf(&sb, "\tallow-network %s\n", t->nets[j]);
+			strbuf_printf(&sb, "\tallow-network %s\n", t->nets[j]);
 		for (size_t j = 0; j < t->nallow; j++) {
-			sb_printf(&sb, "\tallow-initiator ");
+			strbuf_printf(&sb, "\tallow-initiator ");
 			sb_value(&sb, t->allow[j]);
-			sb_printf(&sb, "\n");
+			strbuf_printf(&sb, "\n");
 		}
 		for (size_t j = 0; j < t->nluns; j++) {
 			const struct conf_lun *l = &t->luns[j];
 
-			sb_printf(&sb, "\tlun %u ", l->id);
+			strbuf_printf(&sb, "\tlun %u ", l->id);
 			sb_value(&sb, l->path);
 			if (!l->readonly && l->block_size == 0 &&
 			    l->serial == NULL && !l->removable) {
-				sb_printf(&sb, "\n");
+				strbuf_printf(&sb, "\n");
 				continue;
 			}
-			sb_printf(&sb, " {\n");
+			strbuf_printf(&sb, " {\n");
 			if (l->readonly)
-				sb_printf(&sb, "\t\treadonly yes\n");
+				strbuf_printf(&sb, "\t\treadonly yes\n");
 			if (l->block_size != 0)
-				sb_printf(&sb, "\t\tblock-size %u\n",
+				strbuf_printf(&sb, "\t\tblock-size %u\n",
 				    l->block_size);
 			if (l->serial != NULL) {
-				sb_printf(&sb, "\t\tserial ");
+				strbuf_printf(&sb, "\t\tserial ");
 				sb_value(&sb, l->serial);
-				sb_printf(&sb, "\n");
+				strbuf_printf(&sb, "\n");
 			}
 			if (l->removable)
-				sb_printf(&sb, "\t\tremovable yes\n");
-			sb_printf(&sb, "\t}\n");
+				strbuf_printf(&sb, "\t\tremovable yes\n");
+			strbuf_printf(&sb, "\t}\n");
 		}
-		sb_printf(&sb, "}\n");
+		strbuf_printf(&sb, "}\n");
 	}
-	return sb.s;
+	return strbuf_take(&sb);
 }
