@@ -11,6 +11,43 @@ die() {
 	exit 1
 }
 
+# stage_args "$@": the arguments of every stage, [--list] OUT. Sets list_only
+# (1 with --list: print what the stage would produce, build nothing) and out
+# (OUT made absolute, created if missing).
+# shellcheck disable=SC2034 # list_only and out are for the calling stage
+stage_args() {
+	list_only=0
+	if [ "${1:-}" = "--list" ]; then
+		list_only=1
+		shift
+	fi
+	if [ $# -ne 1 ]; then
+		echo "usage: $0 [--list] OUT" >&2
+		exit 2
+	fi
+	mkdir -p "$1" && out=$(cd "$1" && pwd)
+}
+
+# fetch_source DLDIR PACKAGE VERSION SHA256 [--dsc-only]: prints the path of
+# the source package's .dsc in DLDIR, downloading it when missing (with all
+# its parts, or alone) with apt-get source, and
+# refuses a .dsc whose hash is not the pinned one. dpkg-source or the caller
+# checks the tarballs against the hashes the .dsc lists.
+fetch_source() {
+	dl=$1 pkg=$2 ver=$3 sum=$4 part=${5:-}
+	dsc="$dl/${pkg}_${ver}.dsc"
+	mkdir -p "$dl"
+	if [ ! -f "$dsc" ]; then
+		msg "downloading the $pkg $ver source package"
+		# shellcheck disable=SC2086 # no option is no word
+		(cd "$dl" && apt-get source -q --download-only $part \
+			"$pkg=$ver" >/dev/null 2>&1) ||
+			die "apt-get source $part $pkg=$ver failed (needs deb-src lines; ci/deps.sh adds them)"
+	fi
+	check_sha256 "$dsc" "$sum"
+	printf '%s\n' "$dsc"
+}
+
 # load_versions TOP: the pinned versions of configs/versions.mk as shell
 # variables.
 load_versions() {

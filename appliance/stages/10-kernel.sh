@@ -9,18 +9,13 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/appliance/lib.sh"
 load_versions "$top"
 
-usage() {
-	echo "usage: $0 [--list] OUT" >&2
-	exit 2
-}
-[ "${1:-}" = "--list" ] && {
+stage_args "$@"
+if [ "$list_only" = 1 ]; then
 	echo "vmlinuz"
 	echo "RELEASE"
 	echo "lib/modules/$KERNEL_RELEASE/"
 	exit 0
-}
-[ $# -eq 1 ] || usage
-mkdir -p "$1" && out=$(cd "$1" && pwd)
+fi
 
 deb=$(fetch_deb "$out/dl" "$KERNEL_PKG" "$KERNEL_VERSION" "$KERNEL_SHA256")
 begin_output "$out/kernel"

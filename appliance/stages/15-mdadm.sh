@@ -10,24 +10,12 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/appliance/lib.sh"
 load_versions "$top"
 
-usage() {
-	echo "usage: $0 [--list] OUT" >&2
-	exit 2
-}
-[ "${1:-}" = "--list" ] && { echo "mdadm"; exit 0; }
-[ $# -eq 1 ] || usage
-mkdir -p "$1" && out=$(cd "$1" && pwd)
-dl="$out/dl"
-dsc="$dl/mdadm_${MDADM_VERSION}.dsc"
-
-mkdir -p "$dl"
-if [ ! -f "$dsc" ]; then
-	msg "downloading the mdadm $MDADM_VERSION source package"
-	(cd "$dl" && apt-get source -q --download-only "mdadm=$MDADM_VERSION" \
-		>/dev/null 2>&1) ||
-		die "apt-get source mdadm=$MDADM_VERSION failed (needs deb-src lines; ci/deps.sh adds them)"
+stage_args "$@"
+if [ "$list_only" = 1 ]; then
+	echo "mdadm"
+	exit 0
 fi
-check_sha256 "$dsc" "$MDADM_DSC_SHA256"
+dsc=$(fetch_source "$out/dl" mdadm "$MDADM_VERSION" "$MDADM_DSC_SHA256")
 
 begin_output "$out/mdadm"
 work="$out/mdadm.tmp/src"

@@ -12,35 +12,26 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/appliance/lib.sh"
 load_versions "$top"
 
-usage() {
-	echo "usage: $0 [--list] OUT" >&2
-	exit 2
-}
-[ "${1:-}" = "--list" ] && { printf 'isnsd\nisnsadm\n'; exit 0; }
-[ $# -eq 1 ] || usage
-mkdir -p "$1" && out=$(cd "$1" && pwd)
-dl="$out/dl"
-dsc="$dl/open-isns_${OPENISNS_VERSION}.dsc"
-
-# apt_source WHAT: one part of the source package (--dsc-only, --tar-only).
-apt_source() {
-	(cd "$dl" && apt-get source -q --download-only "$1" \
-		"open-isns=$OPENISNS_VERSION" >/dev/null 2>&1) ||
-		die "apt-get source $1 open-isns=$OPENISNS_VERSION failed (needs deb-src lines; ci/deps.sh adds them)"
-}
-
-mkdir -p "$dl"
-if [ ! -f "$dsc" ]; then
-	msg "downloading the open-isns $OPENISNS_VERSION source package"
-	apt_source --dsc-only
+stage_args "$@"
+if [ "$list_only" = 1 ]; then
+	printf 'isnsd\nisnsadm\n'
+	exit 0
 fi
-check_sha256 "$dsc" "$OPENISNS_DSC_SHA256"
+dl="$out/dl"
+# Debian's packaging tarball of this version is missing from the mirror:
+# take the .dsc and the upstream tarball only.
+dsc=$(fetch_source "$dl" open-isns "$OPENISNS_VERSION" "$OPENISNS_DSC_SHA256" \
+	--dsc-only)
 # The upstream tarball and its sha256, as the (pinned) .dsc lists them.
 # shellcheck disable=SC2046 # two words: the sum and the file name
 set -- $(sed -n '/^Checksums-Sha256:/,/^[^ ]/s/^ \([0-9a-f]\{64\}\) [0-9]* \(.*\.orig\.tar\.[a-z0-9]*\)$/\1 \2/p' "$dsc")
 [ $# -eq 2 ] || die "$dsc: no .orig tarball in Checksums-Sha256"
 orig_sum=$1 orig="$dl/$2"
-[ -f "$orig" ] || apt_source --tar-only
+if [ ! -f "$orig" ]; then
+	(cd "$dl" && apt-get source -q --download-only --tar-only \
+		"open-isns=$OPENISNS_VERSION" >/dev/null 2>&1) ||
+		die "apt-get source --tar-only open-isns=$OPENISNS_VERSION failed"
+fi
 check_sha256 "$orig" "$orig_sum"
 
 begin_output "$out/isnsd"

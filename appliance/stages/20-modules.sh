@@ -8,14 +8,7 @@ STAGE=modules
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/appliance/lib.sh"
 
-usage() {
-	echo "usage: $0 [--list] OUT" >&2
-	exit 2
-}
-list_only=0
-[ "${1:-}" = "--list" ] && { list_only=1; shift; }
-[ $# -eq 1 ] || usage
-mkdir -p "$1" && out=$(cd "$1" && pwd)
+stage_args "$@"
 release=$(cat "$out/kernel/RELEASE")
 kroot="$out/kernel"
 mdir="$kroot/lib/modules/$release"
@@ -26,6 +19,7 @@ wanted() {
 		while read -r entry; do
 			case "$entry" in
 			*/*)
+				# shellcheck disable=SC2086 # the glob is wanted
 				(cd "$mdir/kernel" && ls $entry) 2>/dev/null |
 					sed -e 's|.*/||' -e 's/\.ko$//'
 				;;

@@ -12,14 +12,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/appliance/lib.sh"
 load_versions "$top"
 
-usage() {
-	echo "usage: $0 [--list] OUT" >&2
-	exit 2
-}
-list_only=0
-[ "${1:-}" = "--list" ] && { list_only=1; shift; }
-[ $# -eq 1 ] || usage
-mkdir -p "$1" && out=$(cd "$1" && pwd)
+stage_args "$@"
 dst="$out/rootfs.tmp"
 
 begin_output "$out/rootfs"

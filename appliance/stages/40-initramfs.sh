@@ -8,13 +8,11 @@ STAGE=initramfs
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/appliance/lib.sh"
 
-usage() {
-	echo "usage: $0 [--list] OUT" >&2
-	exit 2
-}
-[ "${1:-}" = "--list" ] && { echo "initramfs.img"; exit 0; }
-[ $# -eq 1 ] || usage
-mkdir -p "$1" && out=$(cd "$1" && pwd)
+stage_args "$@"
+if [ "$list_only" = 1 ]; then
+	echo "initramfs.img"
+	exit 0
+fi
 sde=$(epoch "$top")
 
 begin_output "$out/initramfs"

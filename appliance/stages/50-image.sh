@@ -15,19 +15,14 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 IMAGE_MIB=64
 PART_START=2048
 
-usage() {
-	echo "usage: $0 [--list] OUT" >&2
-	exit 2
-}
-[ "${1:-}" = "--list" ] && {
+stage_args "$@"
+if [ "$list_only" = 1 ]; then
 	printf '%s\n' /vmlinuz /initrd.img /syslinux.cfg /ldlinux.sys \
 		/ldlinux.c32 /EFI/BOOT/BOOTX64.EFI /minisan.conf /appliance.conf
 	exit 0
-}
-[ $# -eq 1 ] || usage
-mkdir -p "$1" && out=$(cd "$1" && pwd)
+fi
 sde=$(epoch "$top")
-export SOURCE_DATE_EPOCH=$sde
+export SOURCE_DATE_EPOCH="$sde"
 cmdline=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$top/configs/cmdline")
 
 begin_output "$out/image"

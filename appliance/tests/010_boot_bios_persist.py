@@ -11,7 +11,8 @@ import vm as V  # noqa: E402
 def main():
     vmdir = os.path.join(V.OUT, "apptest", "bios")
     vm = V.VM(vmdir, firmware="bios")
-    try:
+
+    def body():
         vm.start()
         boot = vm.wait_ready()
         V.check("created array data: raid5 from vda vdb vdc vdd" in boot,
@@ -37,11 +38,8 @@ def main():
         V.check(status == 0 and out.strip().endswith("1"),
                 "appliance.conf is on the mounted config partition")
         vm.poweroff()
-    except (V.ConsoleTimeout, subprocess.SubprocessError) as e:
-        vm.kill()
-        V.fail("%s (console log: %s)" % (e, vm.log_path))
-    finally:
-        vm.kill()
+
+    V.run_test(body, vm)
 
 
 main()

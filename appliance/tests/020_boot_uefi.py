@@ -11,7 +11,8 @@ import vm as V  # noqa: E402
 def main():
     vm = V.VM(os.path.join(V.OUT, "apptest", "uefi"), firmware="uefi",
               disk_size="64M")
-    try:
+
+    def body():
         vm.start()
         boot = vm.wait_ready()
         print("TABLE boot to target ready (UEFI, TCG): %.0f s" % vm.boot_seconds)
@@ -28,11 +29,8 @@ def main():
         status, out = vm.run("ls /sys/firmware/efi >/dev/null && echo uefi")
         V.check(status == 0 and "uefi" in out, "the kernel runs on UEFI firmware")
         vm.poweroff()
-    except (V.ConsoleTimeout, subprocess.SubprocessError) as e:
-        vm.kill()
-        V.fail("%s (console log: %s)" % (e, vm.log_path))
-    finally:
-        vm.kill()
+
+    V.run_test(body, vm)
 
 
 main()

@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 # SUMMARY: RAID 5 with a disk pulled: boots degraded and rebuilds onto the spare, the LUN serves the same data; the disk put back rejoins and the array is clean
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -18,7 +17,8 @@ def main():
     vmdir = os.path.join(V.OUT, "apptest", "raid")
     vm = V.VM(vmdir, disk_size="64M")
     data = os.path.join(vmdir, "data.img")
-    try:
+
+    def body():
         # First boot: the array is built; data goes on it.
         vm.start()
         vm.wait_ready()
@@ -70,11 +70,8 @@ def main():
                 "the spare replaced the failed disk; the array is clean")
         V.check(V.lun_matches(vm, data, vmdir), "the data is unchanged")
         vm.poweroff()
-    except (V.ConsoleTimeout, subprocess.SubprocessError) as e:
-        vm.kill()
-        V.fail("%s (console log: %s)" % (e, vm.log_path))
-    finally:
-        vm.kill()
+
+    V.run_test(body, vm)
 
 
 main()

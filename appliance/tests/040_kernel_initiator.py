@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 # SUMMARY: the Linux kernel initiator (iscsi_tcp + open-iscsi) in a second VM logs in to the appliance, makes ext4, writes files, logs out; after a new login their checksums match
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -32,7 +31,8 @@ def main():
     work = os.path.join(V.OUT, "apptest", "kernel-initiator")
     app = V.VM(work, disk_size="64M")
     ini = V.InitiatorVM(work)
-    try:
+
+    def body():
         app.start()
         app.wait_ready()
 
@@ -56,11 +56,8 @@ def main():
         ini.poweroff()
         app.shell()
         app.poweroff()
-    except (V.ConsoleTimeout, subprocess.SubprocessError) as e:
-        V.fail("%s (console logs in %s)" % (e, work))
-    finally:
-        ini.kill()
-        app.kill()
+
+    V.run_test(body, app, ini)
 
 
 main()

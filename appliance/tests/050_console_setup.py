@@ -107,8 +107,8 @@ def first_time_setup(vm, m):
 def main():
     vmdir = os.path.join(V.OUT, "apptest", "console")
     vm = V.VM(vmdir, firmware="bios", disks=2)
-    m = None
-    try:
+
+    def body():
         vm.start()
         boot = vm.wait_ready(last="MARK_NETWORK")
         V.check("NOT created: found 2 blank disks of 4" in boot,
@@ -167,11 +167,8 @@ def main():
         except subprocess.TimeoutExpired:
             V.fail("the VM did not power off from the menu")
         print("ok: power off from the menu stops the VM")
-    except (V.ConsoleTimeout, subprocess.SubprocessError) as e:
-        vm.kill()
-        V.fail("%s (console log: %s)" % (e, vm.log_path))
-    finally:
-        vm.kill()
+
+    V.run_test(body, vm)
 
 
 main()

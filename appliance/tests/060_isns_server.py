@@ -59,7 +59,8 @@ def main():
     with open(admconf, "w") as f:
         f.write("ServerAddress = 127.0.0.1:%d\nSecurity = 0\n"
                 "SourceName = iqn.2026-11.org.minisan:test-isnsadm\n" % isns_port)
-    try:
+
+    def body():
         vm.prepare()
         vm.put_config("appliance.conf", APPLIANCE_CONF)
         vm.put_config("minisan.conf", minisan_conf())
@@ -100,11 +101,8 @@ def main():
         V.check("Warning" not in out and "rror" not in out,
                 "isnsd logged no warnings or errors")
         vm.poweroff()
-    except (V.ConsoleTimeout, subprocess.SubprocessError) as e:
-        vm.kill()
-        V.fail("%s (console log: %s)" % (e, vm.log_path))
-    finally:
-        vm.kill()
+
+    V.run_test(body, vm)
 
 
 main()

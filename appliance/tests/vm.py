@@ -51,6 +51,20 @@ def fail(msg):
     sys.exit(1)
 
 
+def run_test(body, *machines):
+    """Runs BODY(). A console that stays silent past its deadline or a
+    failed command fails the test, naming the console logs; the MACHINES
+    (VM or InitiatorVM) are stopped whatever happens."""
+    try:
+        body()
+    except (ConsoleTimeout, subprocess.SubprocessError) as e:
+        fail("%s (console logs: %s)"
+             % (e, ", ".join(m.log_path for m in machines)))
+    finally:
+        for m in machines:
+            m.kill()
+
+
 def check(cond, msg):
     if not cond:
         fail(msg)
