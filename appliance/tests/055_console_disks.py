@@ -109,15 +109,12 @@ def main():
         vm.shell()
         status, out = vm.run("minisanctl lun remove %s 0 force" % V.IQN)
         V.check(status == 0, "minisanctl removes the LUN: " + out.strip())
-        # minisand keeps a removed LUN's device open until it restarts: save
-        # the configuration without it and let the supervisor restart it.
+        # minisand lets go of a removed LUN's device once nothing uses it.
         status, out = vm.run(
-            "old=$(pidof minisand); minisanctl save && kill $old; i=0; "
-            "while [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); "
-            "new=$(pidof minisand); [ -n \"$new\" ] && [ \"$new\" != \"$old\" ] && "
-            "minisanctl show targets >/dev/null 2>&1 && break; done; "
-            "[ \"$(pidof minisand)\" != \"$old\" ] && minisanctl show targets >/dev/null", 60)
-        V.check(status == 0, "saved, and minisand restarted without the LUN")
+            "i=0; while [ $i -lt 100 ] && ls -l /proc/$(pidof minisand)/fd | "
+            "grep -q /dev/md; do sleep 0.1; i=$((i+1)); done; "
+            "! ls -l /proc/$(pidof minisand)/fd | grep -q /dev/md", 60)
+        V.check(status == 0, "minisand closed the array once its LUN was removed")
         con.send("exit\r")
         con.send("\r")
         answer(con, r"\[main\] choice: ", "2")

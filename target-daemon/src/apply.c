@@ -33,12 +33,28 @@ struct apply_target {
 };
 
 /* Objects taken out of service on reload. Sessions and tasks may still
- * point at them, so they are freed only at exit. */
+ * point at them, so they are freed only at exit; a LUN's store (its file
+ * or device) is closed earlier, by apply_tick(), once nothing uses it, so
+ * that an array whose LUN was removed can be stopped. */
 struct apply_retired {
 	struct apply_retired *next;
 	struct apply_lun lun;
 	struct iscsi_target *target;
 };
+
+void
+apply_tick(struct apply_state *st)
+{
+	for (struct apply_retired *r = st->retired; r != NULL; r = r->next) {
+		if (r->lun.bs == NULL || r->lun.lu == NULL ||
+		    !scsi_lun_idle(r->lun.lu))
+			continue;
+		log_info("LUN store %s closed (the LUN was removed)",
+		    bs_path(r->lun.bs));
+		bs_close(r->lun.bs);
+		r->lun.bs = NULL;
+	}
+}
 
 /* FNV-1a: a stable 60-bit identifier per target name and LUN, so that a
  * LUN keeps its VPD 0x83 identity across restarts. */

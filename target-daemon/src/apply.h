@@ -36,6 +36,9 @@ int apply_reload(struct apply_state *st, struct conf *conf, char *err,
     size_t errlen);
 /* Makes every store's completed writes durable. */
 void apply_flush(struct apply_state *st);
+/* Called from the daemon's periodic tick: closes the store of every
+ * removed LUN that nothing uses any more (see scsi_lun_idle). */
+void apply_tick(struct apply_state *st);
 void apply_fini(struct apply_state *st);
 
 #endif

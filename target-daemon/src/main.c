@@ -176,6 +176,7 @@ tick(void *arg)
 	iscsi_server_tick(&d->srv);
 	isns_client_tick(d->isns);
 	ctl_tick(d->ctl);
+	apply_tick(&d->apply);
 	maybe_stop(d);
 }
 

@@ -374,6 +374,19 @@ scsi_data_in_alloc(struct scsi_task *task, uint32_t full_len,
 	return buf;
 }
 
+bool
+scsi_lun_idle(struct scsi_lun *lu)
+{
+	bool sanitizing;
+
+	if (__atomic_load_n(&lu->busy, __ATOMIC_ACQUIRE) != 0)
+		return false;
+	pthread_mutex_lock(&lu->lock);
+	sanitizing = lu->sanitize != NULL;
+	pthread_mutex_unlock(&lu->lock);
+	return !sanitizing;
+}
+
 void
 scsi_task_account(const struct scsi_task *task, uint64_t elapsed_ns)
 {
@@ -383,6 +396,7 @@ scsi_task_account(const struct scsi_task *task, uint64_t elapsed_ns)
 
 	if (lu == NULL)
 		return;
+	__atomic_fetch_sub(&lu->busy, 1, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&lu->st_commands, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&lu->st_latency_ns, elapsed_ns, __ATOMIC_RELAXED);
 	if (!ok) {
@@ -500,6 +514,8 @@ scsi_exec(struct scsi_task *task)
 	task->sense_len = 0;
 	task->xfer_len = 0;
 	task->lu = scsi_target_lun(task->target, task->lun);
+	if (task->lu != NULL)
+		__atomic_fetch_add(&task->lu->busy, 1, __ATOMIC_ACQUIRE);
 
 	if (task->lu == NULL) {
 		/* SAM-5 "Incorrect logical unit selection": a LUN that is not

@@ -6,6 +6,7 @@
 #define MINISAN_SCSI_SCSI_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bs/bs.h"
@@ -185,6 +186,12 @@ struct scsi_lun_stats {
 	uint64_t latency_ns;    /* sum over commands of the time in the SCSI
 				 * layer, as the transport measured it */
 };
+
+/* Whether nothing uses lu now: no command between scsi_exec() and
+ * scsi_task_account(), no copy job addressing it, no SANITIZE going on. A
+ * LUN that no table holds any more stays idle from then on, and its store
+ * may be closed (its memory stays until scsi_lun_free). */
+bool scsi_lun_idle(struct scsi_lun *lu);
 
 /* Reads lu's counters (each one exact; together a near snapshot). */
 void scsi_lun_get_stats(struct scsi_lun *lu, struct scsi_lun_stats *out);

@@ -150,6 +150,10 @@ struct scsi_lun {
 	 * statistics. */
 	uint64_t st_commands, st_read_bytes, st_written_bytes, st_errors;
 	uint64_t st_latency_ns;
+	/* Commands between scsi_exec() and their accounting, plus EXTENDED
+	 * COPY jobs that address this LUN from another one (atomic): a LUN
+	 * taken out of service closes its store once this is 0. */
+	uint32_t busy;
 
 	/* The order of medium accesses (medium.c); has its own mutex. */
 	struct lba_lock_table ranges;

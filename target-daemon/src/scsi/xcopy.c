@@ -256,6 +256,8 @@ xcopy_abort_sense(struct scsi_task *task, enum sense_asc asc, uint16_t seg)
 }
 
 /* Ends the command: the held status, the job, then the task. */
+static void xcopy_job_free(struct xcopy_job *job);
+
 static void
 xcopy_finish(struct xcopy_job *job)
 {
@@ -274,8 +276,7 @@ xcopy_finish(struct xcopy_job *job)
 			xcopy_held_unlink(lu, h);
 		pthread_mutex_unlock(&lu->lock);
 	}
-	free(job->buf);
-	free(job);
+	xcopy_job_free(job);
 	scsi_task_complete(task);
 }
 
@@ -581,9 +582,27 @@ xcopy_parse_cscds(struct scsi_task *task, struct xcopy_job *job,
 			    (uint16_t)(at + CSCD_DISK_BLOCK_LEN), -1);
 			return -1;
 		}
+		/* A LUN other than the command's own is held for the job,
+		 * so that it keeps its store if it is removed meanwhile. */
+		if (lu != NULL && lu != task->lu)
+			__atomic_fetch_add(&lu->busy, 1, __ATOMIC_ACQUIRE);
 		job->cscd[job->ncscd++].lu = lu;
 	}
 	return 0;
+}
+
+/* Frees job, letting go of the LUNs xcopy_parse_cscds() held. */
+static void
+xcopy_job_free(struct xcopy_job *job)
+{
+	for (uint32_t i = 0; i < job->ncscd; i++) {
+		struct scsi_lun *lu = job->cscd[i].lu;
+
+		if (lu != NULL && lu != job->task->lu)
+			__atomic_fetch_sub(&lu->busy, 1, __ATOMIC_RELEASE);
+	}
+	free(job->buf);
+	free(job);
 }
 
 /* Checks the segment descriptor list: count, lengths, types. Returns 0,
@@ -695,7 +714,7 @@ xcopy_extended_copy(struct scsi_task *task)
 	if (xcopy_parse_cscds(task, job, p + XC_HDR_LEN, cscd_len) != 0 ||
 	    xcopy_parse_segments(task, job, p + XC_HDR_LEN + cscd_len,
 	    seg_len, XC_HDR_LEN + cscd_len) != 0) {
-		free(job);
+		xcopy_job_free(job);
 		return SCSI_CMD_COMPLETE;
 	}
 	if (usage == XC_USAGE_HOLD) {
@@ -715,7 +734,7 @@ xcopy_extended_copy(struct scsi_task *task)
 		}
 		pthread_mutex_unlock(&lu->lock);
 		if (h == NULL) {
-			free(job);
+			xcopy_job_free(job);
 			return SCSI_CMD_COMPLETE;
 		}
 	}

@@ -103,6 +103,19 @@ ctl lun remove "$IQN.b" 1 --force || fail "forced LUN removal refused"
 ctl show luns | grep -q "^$IQN.b  *1 " && fail "LUN 1 still shown"
 kill -0 "$PERF_PID" || fail "forced removal of LUN 1 ended the session on LUN 0"
 stop_perf
+# the removed LUN's store is closed once nothing uses it (an array whose LUN
+# is gone can then be stopped), while the LUN that stays keeps its own
+lun1=$(readlink -f "$c")
+i=0
+while ls -l "/proc/$DAEMON_PID/fd" 2>/dev/null | grep -qF -- "$lun1"; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || fail "minisand still holds the removed LUN's $lun1 open"
+	sleep 0.05
+done
+ls -l "/proc/$DAEMON_PID/fd" | grep -qF -- "$(readlink -f "$b")" ||
+	fail "minisand closed the store of LUN 0, which stays"
+grep -q "LUN store $lun1 closed" "$SCRATCH/minisand.log" ||
+	fail "the log does not say the removed LUN's store was closed"
 
 # 2. a removed ACL entry refuses that initiator at its next login
 ctl acl remove "$IQN.b" "$GOOD" || fail "acl remove"
