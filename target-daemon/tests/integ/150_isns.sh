@@ -1,64 +1,19 @@
 #!/bin/sh
 # SUMMARY: iSNS (open-isns isnsd on loopback): targets, portal and portal group appear within seconds of start, survive the registration period by refreshes, follow a SIGHUP, disappear after a clean stop and reappear after isnsd restarts with an empty database
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/isns.sh"
 
-for tool in isnsd isnsadm; do
-	command -v "$tool" >/dev/null || fail "$tool missing (Debian packages open-isns-server and open-isns-utils; make deps)"
-done
-
-ISNS_PORT=$(free_port)
-[ "$ISNS_PORT" = "$PORT" ] && ISNS_PORT=$((PORT + 1))
-ISNSD_PID=""
 # the server's registration period: short, so that refreshes are exercised
 PERIOD=6
 ONE=$IQN.one
 TWO=$IQN.two
-
-isns_cleanup() {
-	if [ -n "$ISNSD_PID" ]; then
-		kill -TERM "$ISNSD_PID" 2>/dev/null || true
-		wait "$ISNSD_PID" 2>/dev/null || true
-	fi
-	cleanup
-}
-trap isns_cleanup EXIT INT TERM
-
-# isnsd in the foreground on loopback, everything in the scratch directory,
-# without authentication (Security 0) and without SLP
-cat >"$SCRATCH/isnsd.conf" <<EOF
-ServerAddress = 127.0.0.1:$ISNS_PORT
-BindAddress = 127.0.0.1:$ISNS_PORT
-Database = $SCRATCH/isnsdb
-PIDFile = $SCRATCH/isnsd.pid
-ControlSocket = $SCRATCH/isnsctl
-Security = 0
-SLPRegister = 0
-RegistrationPeriod = $PERIOD
-DefaultDiscoveryDomain = 1
-SourceName = iqn.2026-11.org.minisan:isnsd
-EOF
+isnsd_config "$PERIOD" 1
 cat >"$SCRATCH/isnsadm.conf" <<EOF
 ServerAddress = 127.0.0.1:$ISNS_PORT
 ControlSocket = $SCRATCH/isnsctl
 Security = 0
 SourceName = iqn.2026-11.org.minisan:isnsadm
 EOF
-
-# start_isnsd: with an empty database
-start_isnsd() {
-	rm -rf "$SCRATCH/isnsdb"
-	mkdir -p "$SCRATCH/isnsdb"
-	isnsd --config "$SCRATCH/isnsd.conf" --foreground \
-		>>"$SCRATCH/isnsd.log" 2>&1 &
-	ISNSD_PID=$!
-	wait_port 127.0.0.1 "$ISNS_PORT" || fail "isnsd did not listen"
-}
-
-stop_isnsd() {
-	kill -TERM "$ISNSD_PID"
-	wait "$ISNSD_PID" 2>/dev/null || true
-	ISNSD_PID=""
-}
 
 # isns_list TYPE: what isnsd holds (nodes, portals, portal-groups, entities)
 isns_list() {
@@ -109,7 +64,7 @@ EOF
 	fi
 }
 
-start_isnsd
+isnsd_start
 write_conf with-two
 start_minisand -v -c "$conf"
 
@@ -165,10 +120,10 @@ write_conf with-two
 start_minisand -v -c "$conf"
 wait_isns nodes "iSCSI name = \"$IQN\.\(one\|two\)\"" 2 ||
 	fail "targets not registered after restart of minisand"
-stop_isnsd
+isnsd_stop
 wait_log "isns: lost connection to 127.0.0.1:$ISNS_PORT" ||
 	fail "lost connection not logged"
-start_isnsd
+isnsd_start
 wait_isns nodes "iSCSI name = \"$IQN\.\(one\|two\)\"" 2 ||
 	fail "targets not registered again after isnsd restart"
 isns_list portals | grep -q "Portal TCP/UDP port = $PORT/tcp" ||

@@ -1,42 +1,15 @@
 #!/bin/sh
 # SUMMARY: iSNS discovery domains (open-isns isnsd, DefaultDiscoveryDomain 0): minisand creates the configured DDs and puts each target in its own, an initiator in one DD sees only that DD's target, a reload withdraws a target from its DD (and puts it back by the DD_ID it learnt) and warns about a DD it cannot look up, membership is kept over a restart of minisand (found again by name) and rebuilt after isnsd loses its database
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/isns.sh"
 
-for tool in isnsd isnsadm; do
-	command -v "$tool" >/dev/null || fail "$tool missing (Debian packages open-isns-server and open-isns-utils; make deps)"
-done
-
-ISNS_PORT=$(free_port)
-[ "$ISNS_PORT" = "$PORT" ] && ISNS_PORT=$((PORT + 1))
-ISNSD_PID=""
 ONE=$IQN.one
 TWO=$IQN.two
 INI=iqn.2026-11.org.minisan:initiator
 CTL=iqn.2026-11.org.minisan:isnsadm
-
-isns_cleanup() {
-	if [ -n "$ISNSD_PID" ]; then
-		kill -TERM "$ISNSD_PID" 2>/dev/null || true
-		wait "$ISNSD_PID" 2>/dev/null || true
-	fi
-	cleanup
-}
-trap isns_cleanup EXIT INT TERM
-
-# isnsd on loopback without authentication; with DefaultDiscoveryDomain 0
-# a node sees only nodes that share a discovery domain with it
-cat >"$SCRATCH/isnsd.conf" <<EOF
-ServerAddress = 127.0.0.1:$ISNS_PORT
-BindAddress = 127.0.0.1:$ISNS_PORT
-Database = $SCRATCH/isnsdb
-PIDFile = $SCRATCH/isnsd.pid
-ControlSocket = $SCRATCH/isnsctl
-Security = 0
-SLPRegister = 0
-RegistrationPeriod = 600
-DefaultDiscoveryDomain = 0
-SourceName = iqn.2026-11.org.minisan:isnsd
-EOF
+# with DefaultDiscoveryDomain 0 a node sees only nodes that share a
+# discovery domain with it
+isnsd_config 600 0
 # two isnsadm identities: a control node (sees every DD and node) and the
 # initiator (sees what DD membership allows it)
 for who in ctl ini; do
@@ -56,27 +29,14 @@ adm() { # adm ctl|ini ARGS...
 	timeout 10 isnsadm --config "$SCRATCH/$who.conf" "$@" 2>&1 || true
 }
 
-# start_isnsd [keep]: with an empty database unless keep; registers the
-# control node and the initiator node
+# start_isnsd [keep]: isnsd_start, then the control node and the initiator
+# node register
 start_isnsd() {
-	if [ "${1:-}" != keep ]; then
-		rm -rf "$SCRATCH/isnsdb"
-		mkdir -p "$SCRATCH/isnsdb"
-	fi
-	isnsd --config "$SCRATCH/isnsd.conf" --foreground \
-		>>"$SCRATCH/isnsd.log" 2>&1 &
-	ISNSD_PID=$!
-	wait_port 127.0.0.1 "$ISNS_PORT" || fail "isnsd did not listen"
+	isnsd_start "$@"
 	adm ctl --register entity=isnsadm-ctl "control=$CTL" |
 		grep -q "Successfully registered" || fail "control node refused"
 	adm ini --register entity=initiator-host "initiator=$INI" |
 		grep -q "Successfully registered" || fail "initiator refused"
-}
-
-stop_isnsd() {
-	kill -TERM "$ISNSD_PID"
-	wait "$ISNSD_PID" 2>/dev/null || true
-	ISNSD_PID=""
 }
 
 # dd_members NAME: the member names of the DD called NAME, one a line
@@ -205,7 +165,7 @@ poll "two not back in dd-b" members_are dd-b "$TWO"
 poll "initiator does not see target one again" ini_sees_one_only
 
 # isnsd restarts with an empty database: DDs and memberships are rebuilt
-stop_isnsd
+isnsd_stop
 poll "lost connection not logged" logged \
 	"isns: lost connection to 127.0.0.1:$ISNS_PORT"
 start_isnsd
