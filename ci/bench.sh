@@ -59,6 +59,7 @@ done
 [ -x "$MINISAND" ] || die "$MINISAND missing (make daemon)"
 [ -x "$CRCBENCH" ] || die "$CRCBENCH missing (make -C target-daemon bench-tools)"
 
+ALL_CPUS=0-$(($(nproc) - 1))
 SCRATCH=$(mktemp -d /dev/shm/minisan-bench.XXXXXX)
 M_PID=""
 T_PID=""
@@ -177,9 +178,12 @@ alive() {
 	return 1
 }
 
+# pin_target TARGET CPUS: moves every thread of the target to CPUS.
+pin_target() { taskset -a -p -c "$2" "$(pid_of "$1")" >/dev/null; }
+
 # perf ID TARGET SESSIONS DEPTH BLOCKS RANDOM: SESSIONS parallel iscsi-perf
 # clients for SECS, each with its own initiator name; the value is the sum
-# of their average IOPS.
+# of their average IOPS. CLIENT_CPUS, if set, pins the clients (taskset).
 perf() {
 	id=$1 tgt=$2 n=$3 depth=$4 blocks=$5 random=$6
 	url=$(url_of "$tgt")
@@ -195,7 +199,8 @@ perf() {
 	k=1
 	while [ "$k" -le "$n" ]; do
 		# shellcheck disable=SC2086 # rflag is one word or none
-		timeout $((SECS + 60)) iscsi-perf -t "$SECS" -m "$depth" \
+		timeout $((SECS + 60)) taskset -c "${CLIENT_CPUS:-$ALL_CPUS}" \
+			iscsi-perf -t "$SECS" -m "$depth" \
 			-b "$blocks" $rflag -i "$INI-$k" "$url" \
 			>"$SCRATCH/perf-$k.log" 2>&1 &
 		pids="$pids $!"
@@ -376,8 +381,24 @@ msg "minisand $M_URL (pid $M_PID), tgt $T_URL (pid $T_PID)," \
 	"$SECS s per workload"
 msg "$(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 tcp_ceiling
+# QD1 latency is mostly the cost of waking the other side. Where the
+# scheduler puts the initiator and the target decides it: on one core a
+# hand-over is a context switch, across cores an inter-processor interrupt,
+# which in a VM costs tens of microseconds. Left to the scheduler, one run
+# measured a 0.5x ratio and the next 4.7x. So both placements are measured,
+# pinned, for both targets.
+qd1_rows() {
+	pin_target "$1" 0
+	CLIENT_CPUS=0 perf rr4k-qd1-same "$1" 1 1 8 1
+	if [ "$(nproc)" -ge 2 ]; then
+		pin_target "$1" 1
+		CLIENT_CPUS=0 perf rr4k-qd1-cross "$1" 1 1 8 1
+	fi
+	pin_target "$1" "$ALL_CPUS"
+}
+
 for tgt in minisand tgt; do
-	perf rr4k-qd1 "$tgt" 1 1 8 1
+	qd1_rows "$tgt"
 	perf rr4k-qd32 "$tgt" 1 32 8 1
 	perf sr256k-qd8 "$tgt" 1 8 512 0
 	qbench w4k-qd32 "$tgt" w 32 4096 none
