@@ -30,6 +30,10 @@ enum rx_state {
 /* PDUs handled per wakeup before yielding to other connections. */
 #define CONN_RX_BUDGET 32
 #define CONN_TX_IOV 64
+/* Read-ahead buffer: holds many command headers, or a 4 KiB write with
+ * its header. Data segments at least this long are read straight into
+ * their own buffer instead. */
+#define CONN_RX_AHEAD (16u * 1024)
 /* Data segment limit during login, before anything is negotiated:
  * RFC7143 13.12 default of 8192, raised to what we declare. */
 #define CONN_LOGIN_MAX_DSL 8192u
@@ -37,6 +41,7 @@ enum rx_state {
 static void conn_ready(struct evloop_watch *w, uint32_t events);
 static void conn_flush(struct conn *c);
 static void conn_flush_all(void *arg);
+static void conn_rx_resume_later(struct conn *c);
 
 static void conn_vlog(const struct conn *c, int debug, const char *fmt,
     va_list ap) __attribute__((format(printf, 3, 0)));
@@ -169,6 +174,7 @@ conn_free(void *arg)
 		tx_pdu_free(p);
 	}
 	bufpool_put(c->rx_data);
+	bufpool_put(c->rx_ahead);
 	free(c->text_in);
 	free(c->text_out);
 	free(c);
@@ -324,8 +330,10 @@ conn_update_events(struct conn *c)
 	if (c->state == CONN_CLOSED)
 		return;
 	c->rx_paused = c->tx_bytes > CONN_TX_HIGH_WATER;
-	if (!c->rx_paused && !c->close_after_flush)
+	if (!c->rx_paused && !c->close_after_flush) {
 		ev |= EPOLLIN;
+		conn_rx_resume_later(c);
+	}
 	/* Wait for room only after a short write: PDUs on the flush list
 	 * are written before the loop waits anyway, and switching EPOLLOUT
 	 * on and off around that would cost two epoll_ctl per command. */
@@ -571,17 +579,73 @@ conn_dispatch_in_order(struct conn *c, const uint8_t *bhs, uint8_t *data,
 	session_put(s);
 }
 
-/* Reads into buf until want bytes are there. Returns 1 when complete, 0 on
- * EAGAIN, -1 when the connection was closed. */
+static uint32_t
+rx_ahead_left(const struct conn *c)
+{
+	return c->rx_ahead_len - c->rx_ahead_off;
+}
+
+/* Moves read-ahead bytes into buf, up to want. */
+static void
+rx_take_ahead(struct conn *c, uint8_t *buf, uint32_t want)
+{
+	uint32_t n = want - c->rx_got;
+
+	if (n > rx_ahead_left(c))
+		n = rx_ahead_left(c);
+	memcpy(buf + c->rx_got, c->rx_ahead + c->rx_ahead_off, n);
+	c->rx_got += n;
+	c->rx_ahead_off += n;
+	if (rx_ahead_left(c) == 0) {
+		bufpool_put(c->rx_ahead);
+		c->rx_ahead = NULL;
+		c->rx_ahead_off = c->rx_ahead_len = 0;
+	}
+}
+
+/* Reads into buf until want bytes are there: first what was read ahead,
+ * then from the socket, small remainders through the read-ahead buffer
+ * so that one read() brings in the PDUs behind this one too. Returns 1
+ * when complete, 0 when the socket has nothing more for now, -1 when the
+ * connection was closed. */
 static int
 conn_read(struct conn *c, uint8_t *buf, uint32_t want)
 {
 	while (c->rx_got < want) {
-		ssize_t r = read(c->watch.fd, buf + c->rx_got, want - c->rx_got);
+		uint32_t need = want - c->rx_got;
+		uint8_t *dst = buf + c->rx_got;
+		size_t ask = need;
+		ssize_t r;
 
-		if (r > 0) {
-			c->rx_got += (uint32_t)r;
+		if (rx_ahead_left(c) > 0) {
+			rx_take_ahead(c, buf, want);
 			continue;
+		}
+		/* The socket was found empty since the last EPOLLIN: asking
+		 * again would cost a read() that says EAGAIN. Epoll is
+		 * level-triggered, so data arriving meanwhile wakes us. */
+		if (c->rx_drained)
+			return 0;
+		if (need < CONN_RX_AHEAD) {
+			if (c->rx_ahead == NULL)
+				c->rx_ahead = bufpool_get(CONN_RX_AHEAD);
+			dst = c->rx_ahead;
+			ask = CONN_RX_AHEAD;
+		}
+		r = read(c->watch.fd, dst, ask);
+		if (r > 0) {
+			c->rx_drained = (size_t)r < ask;
+			if (dst == c->rx_ahead) {
+				c->rx_ahead_off = 0;
+				c->rx_ahead_len = (uint32_t)r;
+			} else {
+				c->rx_got += (uint32_t)r;
+			}
+			continue;
+		}
+		if (c->rx_ahead != NULL && rx_ahead_left(c) == 0) {
+			bufpool_put(c->rx_ahead);
+			c->rx_ahead = NULL;
 		}
 		if (r == 0) {
 			conn_close(c, c->state == CONN_FULL_FEATURE ||
@@ -674,6 +738,37 @@ conn_data_done(struct conn *c)
 	conn_dispatch_in_order(c, bhs, data, dsl);
 }
 
+static void conn_rx(struct conn *c);
+
+/* Deferred: handles PDUs left in the read-ahead buffer after a wakeup's
+ * budget ran out or receiving was paused. It reads nothing from the
+ * socket, so a peer that keeps sending cannot hold the loop here. */
+static void
+conn_rx_resume(void *arg)
+{
+	struct conn *c = arg;
+
+	c->rx_resume_queued = false;
+	if (c->state == CONN_CLOSED)
+		return;
+	c->rx_drained = true;
+	conn_rx(c);
+	if (c->state != CONN_CLOSED)
+		conn_update_events(c);
+}
+
+/* Epoll only reports bytes in the socket: PDUs already read ahead need
+ * their own wakeup. */
+static void
+conn_rx_resume_later(struct conn *c)
+{
+	if (c->rx_resume_queued || c->state == CONN_CLOSED ||
+	    c->rx_paused || c->close_after_flush || rx_ahead_left(c) == 0)
+		return;
+	c->rx_resume_queued = true;
+	evloop_defer(c->srv->loop, conn_rx_resume, c);
+}
+
 static void
 conn_rx(struct conn *c)
 {
@@ -697,6 +792,7 @@ conn_rx(struct conn *c)
 			return;
 		conn_data_done(c);
 	}
+	conn_rx_resume_later(c);
 }
 
 static void
@@ -708,8 +804,10 @@ conn_ready(struct evloop_watch *w, uint32_t events)
 		conn_flush(c);
 	if (c->state == CONN_CLOSED)
 		return;
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		c->rx_drained = false;
 		conn_rx(c);
+	}
 	if (c->state != CONN_CLOSED)
 		conn_update_events(c);
 }

@@ -157,6 +157,13 @@ struct conn {
 	uint32_t rx_got;
 	uint8_t *rx_data;
 	uint32_t rx_data_want;     /* data + padding + digest */
+	/* Read-ahead: one read() takes in as many small PDUs as have
+	 * arrived (a bufpool buffer, held only while bytes are left in it) */
+	uint8_t *rx_ahead;
+	uint32_t rx_ahead_off, rx_ahead_len;
+	bool rx_drained;           /* a read came back short: read the socket
+				    * again only after the next EPOLLIN */
+	bool rx_resume_queued;     /* conn_rx_resume() is deferred */
 	/* transmit queue */
 	struct tx_pdu *tx_head, **tx_tail;
 	size_t tx_bytes;

@@ -1,11 +1,11 @@
 #!/bin/sh
-# SUMMARY: two connections per session with CmdSN ordering across them, session reinstatement, NOP-In pings of idle connections, logout requested on SIGTERM
+# SUMMARY: two connections per session with CmdSN ordering across them, 120 commands pipelined in one write all answered in order, session reinstatement, NOP-In pings of idle connections, logout requested on SIGTERM
 . "$(dirname "$0")/lib.sh"
 
 tools=$(cd "$(dirname "$0")/tools" && pwd)
 lun=$(make_lun lun0 16M)
 start_quick "$lun"
-for c in mcs-out-of-order reinstatement nop-ping; do
+for c in mcs-out-of-order reinstatement nop-ping pipelined-burst; do
 	python3 "$tools/rawpdu.py" 127.0.0.1 "$PORT" "$c" "$IQN" ||
 		fail "case $c"
 done

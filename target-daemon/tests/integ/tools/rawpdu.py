@@ -514,6 +514,42 @@ def case_nop_ping(host, port, target):
     return rsp is not None, f'answered ping 0x{ttt:08x}, session alive'
 
 
+def case_pipelined_burst(host, port, target):
+    """120 commands sent in one write arrive in one read(), four times the
+    32 PDUs a wakeup handles: the rest must be handled without more bytes
+    arriving (epoll cannot report bytes already read), so every command
+    gets its response and in CmdSN order."""
+    a = Session(host, port, target)
+    a.sock.settimeout(20)
+    n = 120
+    burst = bytearray()
+    itts = []
+    for i in range(n):
+        a.itt += 1
+        bhs = bytearray(48)
+        bhs[0] = 0x01
+        bhs[1] = 0x80
+        struct.pack_into('>I', bhs, 16, a.itt)
+        struct.pack_into('>I', bhs, 24, 1 + i)
+        bhs[32:32 + len(TUR)] = TUR
+        burst += bhs
+        itts.append(a.itt)
+    a.sock.sendall(bytes(burst))
+    got = []
+    try:
+        while len(got) < n:
+            rsp = a.response()
+            if rsp is None:
+                break
+            got.append(rsp[0])
+    except socket.timeout:
+        pass
+    if got != itts:
+        return False, f'{len(got)} of {n} responses, in order: ' \
+            f'{got == itts[:len(got)]}'
+    return True, f'{n} pipelined commands answered in order'
+
+
 def case_shutdown_logout(host, port, target):
     """On SIGTERM the target asks for a logout (Async Message, event 1) and
     answers the Logout; the caller signals the daemon after 'ready'."""
@@ -1007,6 +1043,7 @@ CASES = {
     'mcs-out-of-order': case_mcs_out_of_order,
     'reinstatement': case_reinstatement,
     'nop-ping': case_nop_ping,
+    'pipelined-burst': case_pipelined_burst,
     'half-open-flood': case_half_open_flood,
     'data-digest': case_data_digest,
     'non-login-first': case_non_login_first,
