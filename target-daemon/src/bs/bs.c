@@ -243,8 +243,7 @@ bs_engine_new_kind(enum bs_engine_kind kind, int nthreads, char *err,
 			if (nworkers > MINISAN_BS_URING_POOL_THREADS)
 				nworkers = MINISAN_BS_URING_POOL_THREADS;
 		} else if (kind == BS_ENGINE_URING) {
-			snprintf(err, errlen, "bs: io_uring unavailable: %s",
-			    why);
+			snprintf(err, errlen, "io_uring unavailable: %s", why);
 			goto fail;
 		} else {
 			snprintf(eng->refusal, sizeof(eng->refusal), "%s",

@@ -1145,7 +1145,7 @@ refused_child(const char *path)
 		return 100;
 	eng = bs_engine_new_kind(BS_ENGINE_URING, 2, err, sizeof(err));
 	bad += eng != NULL;
-	bad += strcmp(err, "bs: io_uring unavailable: io_uring_setup: "
+	bad += strcmp(err, "io_uring unavailable: io_uring_setup: "
 	    "Operation not permitted (kernel.io_uring_disabled sysctl, or a "
 	    "seccomp filter)") != 0;
 	if (bad)
