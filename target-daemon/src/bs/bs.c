@@ -70,8 +70,9 @@ struct bs_engine {
 };
 
 /* Inline I/O in progress in this thread: a done() that submits again (a
- * chain such as SANITIZE or EXTENDED COPY) goes to the workers, so that
- * chains neither recurse without bound nor hold a loop for long. */
+ * chain such as SANITIZE or EXTENDED COPY) goes to the ring or the
+ * workers, so that chains neither recurse without bound nor hold a loop
+ * for long. */
 static _Thread_local int inline_depth;
 
 static void
