@@ -126,6 +126,20 @@
  * it to the worker pool, when it cannot wait for a disk (bs_submit): on a
  * store in RAM (tmpfs), or a read the page cache answers (RWF_NOWAIT). */
 #define MINISAN_BS_INLINE_MAX (256u * 1024)
+/* io_uring of an engine (bs/bs_uring.c): submission-queue entries (a power
+ * of two); the kernel gives the completion queue twice as many, and that
+ * many requests at most are in flight on the ring, the rest waiting on the
+ * engine's overflow list. */
+#define MINISAN_BS_URING_ENTRIES 256u
+/* Workers an io_uring engine keeps for what the ring does not carry:
+ * discard, allocation maps, and I/O the kernel refused on the ring. */
+#define MINISAN_BS_URING_POOL_THREADS 2
+/* Most bytes one ring entry moves (its length field is 32 bits); a longer
+ * request continues like a short transfer. */
+#define MINISAN_BS_URING_MAX_XFER (1u << 30)
+/* EAGAIN/EINTR completions one request gets on the ring before a worker
+ * performs it instead. */
+#define MINISAN_BS_URING_RETRIES 8u
 /* Data buffers each thread keeps for reuse (util/bufpool.c). */
 #define MINISAN_BUFPOOL_CACHE_BYTES (4u * 1024 * 1024)
 

@@ -73,6 +73,9 @@ usage(FILE *f)
 	    "                     quick mode: the target's own name and "
 	    "secret (mutual CHAP)\n"
 	    "  --control PATH     minisanctl's socket (default %s)\n"
+	    "  --io-engine KIND   backing-store I/O: auto, io_uring or "
+	    "threads\n"
+	    "                     (overrides the io-engine directive)\n"
 	    "  --version          print the version and exit\n",
 	    DEFAULT_CONF, CTL_DEFAULT_SOCKET);
 }
@@ -82,6 +85,36 @@ engine_ready(struct evloop_watch *w, uint32_t events)
 {
 	(void)events;
 	bs_engine_complete(w->arg);
+}
+
+/* The backing-store engine io-engine asks for (--io-engine over the
+ * directive). An explicit io_uring the kernel refuses stops the start;
+ * auto says which kind it took, and why not io_uring if it did not. */
+static struct bs_engine *
+setup_engine(enum conf_io_engine want)
+{
+	static const enum bs_engine_kind kinds[] = {
+		[CONF_IO_ENGINE_AUTO] = BS_ENGINE_AUTO,
+		[CONF_IO_ENGINE_URING] = BS_ENGINE_URING,
+		[CONF_IO_ENGINE_THREADS] = BS_ENGINE_THREADS,
+	};
+	char err[256];
+	struct bs_engine *eng;
+	const char *refusal;
+
+	eng = bs_engine_new_kind(kinds[want], BS_THREADS, err, sizeof(err));
+	if (eng == NULL) {
+		if (want == CONF_IO_ENGINE_URING)
+			fatalx("io-engine io_uring: %s; use io-engine auto or "
+			    "threads", err);
+		fatalx("%s", err);
+	}
+	refusal = bs_engine_uring_refusal(eng);
+	log_info("backing-store I/O: %s (io-engine %s)%s%s",
+	    bs_engine_kind_name(bs_engine_kind(eng)),
+	    conf_io_engine_name(want),
+	    refusal[0] != '\0' ? "; io_uring unavailable: " : "", refusal);
+	return eng;
 }
 
 /* Puts a verified model in force (takes ownership of cf). Every change
@@ -291,13 +324,15 @@ enum long_opt {
 	OPT_ISNS,
 	OPT_VERSION,
 	OPT_CONTROL,
+	OPT_IO_ENGINE,
 };
 
 /* Parses argv into a configuration (file or quick mode). Exits on usage
- * errors. */
+ * errors. --io-engine sets *io_engine_set and *io_engine. */
 static struct conf *
 parse_args(int argc, char **argv, int *foreground, int *verbose,
-    int *check_only, const char **conf_path, const char **control)
+    int *check_only, const char **conf_path, const char **control,
+    int *io_engine_set, enum conf_io_engine *io_engine)
 {
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -310,6 +345,7 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		{ "isns", required_argument, NULL, OPT_ISNS },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "control", required_argument, NULL, OPT_CONTROL },
+		{ "io-engine", required_argument, NULL, OPT_IO_ENGINE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -385,6 +421,15 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 			}
 			*control = optarg;
 			break;
+		case OPT_IO_ENGINE:
+			if (conf_io_engine_parse(optarg, io_engine) != 0) {
+				fprintf(stderr, "minisand: --io-engine wants "
+				    "auto, io_uring or threads, not '%s'\n",
+				    optarg);
+				exit(2);
+			}
+			*io_engine_set = 1;
+			break;
 		case OPT_VERSION:
 			printf("minisand %s\n", MINISAN_VERSION);
 			exit(0);
@@ -457,11 +502,13 @@ main(int argc, char **argv)
 {
 	struct daemon_state d = { 0 };
 	struct conf *conf;
-	int foreground = 0, verbose = 0, check_only = 0, rc;
+	enum conf_io_engine io_engine = CONF_IO_ENGINE_AUTO;
+	int foreground = 0, verbose = 0, check_only = 0, io_engine_set = 0;
+	int rc;
 	char err[CONF_ERR_MAX * 2 + 64]; /* room for a nested message */
 
 	conf = parse_args(argc, argv, &foreground, &verbose, &check_only,
-	    &d.conf_path, &d.control);
+	    &d.conf_path, &d.control, &io_engine_set, &io_engine);
 	if (conf == NULL) {
 		if (d.conf_path == NULL)
 			d.conf_path = DEFAULT_CONF;
@@ -486,9 +533,7 @@ main(int argc, char **argv)
 		fatal("epoll");
 	if (setup_signals(&d) < 0)
 		fatal("signals");
-	d.engine = bs_engine_new(BS_THREADS, err, sizeof(err));
-	if (d.engine == NULL)
-		fatalx("%s", err);
+	d.engine = setup_engine(io_engine_set ? io_engine : conf->io_engine);
 	d.engine_watch.fd = bs_engine_fd(d.engine);
 	d.engine_watch.cb = engine_ready;
 	d.engine_watch.arg = d.engine;

@@ -304,7 +304,6 @@ file_read(struct bs *bs, struct bs_io *io)
 	char *p = io->buf;
 	off_t off = (off_t)io->offset;
 	size_t done = 0;
-	uint64_t size, end;
 	ssize_t n;
 
 	while (done < io->len) {
@@ -320,10 +319,18 @@ file_read(struct bs *bs, struct bs_io *io)
 	}
 	if (done == io->len)
 		return (ssize_t)done;
-	/* End of file inside the request. Callers check ranges against
-	 * bs_size(), so this only happens if the store shrank meanwhile:
-	 * the part still within bs_size() reads as zeros, the rest is not
-	 * transferred and the result is short. */
+	return bs_file_read_end(bs, io, done);
+}
+
+ssize_t
+bs_file_read_end(struct bs *bs, struct bs_io *io, size_t done)
+{
+	char *p = io->buf;
+	uint64_t size, end;
+
+	/* Callers check ranges against bs_size(), so this only happens if
+	 * the store shrank meanwhile: the part still within bs_size() reads
+	 * as zeros, the rest is not transferred and the result is short. */
 	size = bs_size(bs);
 	end = io->offset + io->len;
 	if (end > size)
@@ -477,12 +484,19 @@ file_map_status(struct bs *bs, struct bs_io *io)
 }
 
 int
+bs_file_in_range(const struct bs_io *io)
+{
+	/* off_t arithmetic on offset + len must not overflow. */
+	return io->len <= (size_t)INT64_MAX &&
+	    io->offset <= (uint64_t)INT64_MAX - io->len;
+}
+
+int
 bs_file_try_inline(struct bs *bs, struct bs_io *io)
 {
 	ssize_t n;
 
-	if (io->len > (size_t)INT64_MAX ||
-	    io->offset > (uint64_t)INT64_MAX - io->len)
+	if (!bs_file_in_range(io))
 		return 0;
 	if (bs->in_memory) {
 		if (io->op != BS_OP_READ && io->op != BS_OP_WRITE &&
@@ -512,9 +526,7 @@ bs_file_try_inline(struct bs *bs, struct bs_io *io)
 void
 bs_file_execute(struct bs *bs, struct bs_io *io)
 {
-	/* off_t arithmetic below must not overflow. */
-	if (io->len > (size_t)INT64_MAX ||
-	    io->offset > (uint64_t)INT64_MAX - io->len) {
+	if (!bs_file_in_range(io)) {
 		io->result = -EINVAL;
 		return;
 	}

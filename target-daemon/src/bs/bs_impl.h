@@ -4,7 +4,9 @@
 #ifndef MINISAN_BS_BS_IMPL_H
 #define MINISAN_BS_BS_IMPL_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "bs/bs.h"
 
@@ -24,10 +26,19 @@ struct bs {
 	char *path;          /* owned */
 };
 
+/* 1 if io's byte range can be expressed in off_t (offset + len does not
+ * overflow); an io outside it completes with -EINVAL. */
+int bs_file_in_range(const struct bs_io *io);
 /* Performs io on bs synchronously in the calling thread and sets
  * io->result to the bytes transferred or -errno. Does not call done().
  * Safe to call from several threads at once. */
 void bs_file_execute(struct bs *bs, struct bs_io *io);
+/* The end of a read that met the end of the file after done bytes (done <
+ * io->len): the part of the request still below bs_size() is zero-filled
+ * (the store shrank under the read), the rest is not transferred. Returns
+ * the read's result, done or more. Shared by the workers' pread loop and
+ * the io_uring path so that both answer alike. */
+ssize_t bs_file_read_end(struct bs *bs, struct bs_io *io, size_t done);
 /* Performs io in the calling thread only if that cannot wait for a disk:
  * any read, write or flush on a store in memory, or a read the page cache
  * answers in full (RWF_NOWAIT). Returns 1 with io->result set if it did,

@@ -93,6 +93,33 @@ conf_new(void)
 	return c;
 }
 
+static const char *const io_engine_names[] = {
+	[CONF_IO_ENGINE_AUTO] = "auto",
+	[CONF_IO_ENGINE_URING] = "io_uring",
+	[CONF_IO_ENGINE_THREADS] = "threads",
+};
+
+const char *
+conf_io_engine_name(enum conf_io_engine e)
+{
+	if ((size_t)e >= sizeof(io_engine_names) / sizeof(io_engine_names[0]))
+		return "?";
+	return io_engine_names[e];
+}
+
+int
+conf_io_engine_parse(const char *word, enum conf_io_engine *out)
+{
+	for (size_t i = 0; i < sizeof(io_engine_names) /
+	    sizeof(io_engine_names[0]); i++) {
+		if (strcmp(word, io_engine_names[i]) == 0) {
+			*out = (enum conf_io_engine)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 /* Frees what a target owns (not the struct itself: it sits in an array). */
 static void
 target_fini(struct conf_target *t)

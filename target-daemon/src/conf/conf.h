@@ -48,6 +48,14 @@ struct conf_portal {
 	int line;
 };
 
+/* How minisand performs backing-store I/O (io-engine; read at start-up
+ * only). */
+enum conf_io_engine {
+	CONF_IO_ENGINE_AUTO,    /* io_uring where the kernel has it (default) */
+	CONF_IO_ENGINE_URING,   /* io_uring, or refuse to start */
+	CONF_IO_ENGINE_THREADS, /* worker threads only */
+};
+
 /* The whole configuration. Owned by the caller; freed by conf_free(). */
 struct conf {
 	char *path;             /* file it came from, NULL for quick mode */
@@ -60,6 +68,7 @@ struct conf {
 	int initial_r2t;        /* default 0 */
 	char *state_dir;        /* persistent reservations; NULL: none */
 	char *control_socket;   /* minisanctl's unix socket; NULL: default */
+	enum conf_io_engine io_engine;
 	/* CHAP for discovery sessions; NULL: none required */
 	char *disc_chap_user, *disc_chap_secret;
 	char *disc_mutual_user, *disc_mutual_secret;
@@ -131,6 +140,12 @@ int conf_check_iscsi_name(const char *name);
 /* Same check; returns NULL if name is valid, else a static string saying
  * why not (e.g. "uppercase letters are not allowed in iqn names"). */
 const char *conf_iscsi_name_error(const char *name);
+
+/* The io-engine word of e: "auto", "io_uring" or "threads". */
+const char *conf_io_engine_name(enum conf_io_engine e);
+/* Parses an io-engine word (as conf_io_engine_name() spells it) into *out.
+ * Returns 0 or -EINVAL (*out untouched). */
+int conf_io_engine_parse(const char *word, enum conf_io_engine *out);
 
 /* Copies s into out (outlen at least 4) for quoting in a message: bytes
  * below 0x20 or above 0x7e, quotes and backslashes become \xNN, and a

@@ -69,6 +69,7 @@ static int d_mutual_chap(struct parser *ps, struct block *b, int line);
 static int d_disc_chap(struct parser *ps, struct block *b, int line);
 static int d_disc_mutual_chap(struct parser *ps, struct block *b, int line);
 static int d_block_size(struct parser *ps, struct block *b, int line);
+static int d_io_engine(struct parser *ps, struct block *b, int line);
 
 #define G(f) offsetof(struct conf, f)
 #define TG(f) offsetof(struct conf_target, f)
@@ -98,6 +99,8 @@ static const struct directive directives[] = {
 	/* minisanctl's unix socket (ctl.c) */
 	{ "control-socket", SCOPE_GLOBAL, D_TEXT, G(control_socket), 0,
 	    CONF_SOCKET_PATH_MAX, 0, NULL },
+	/* how backing-store I/O is performed (bs_engine_new_kind) */
+	{ "io-engine", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 0, d_io_engine },
 	{ "discovery-chap", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 0, d_disc_chap },
 	{ "discovery-mutual-chap", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 0,
 	    d_disc_mutual_chap },
@@ -850,6 +853,24 @@ d_block_size(struct parser *ps, struct block *b, int line)
 	return lex_next(ps);
 }
 
+/* io-engine auto|io_uring|threads */
+static int
+d_io_engine(struct parser *ps, struct block *b, int line)
+{
+	char d[SHOW_MAX + 8];
+	int r;
+
+	(void)b;
+	(void)line;
+	if ((r = need_value(ps, "engine", "io-engine")) != 0)
+		return r;
+	if (conf_io_engine_parse(ps->tval, &ps->c->io_engine) != 0)
+		return ps_err(ps, ps->tline, "expected auto, io_uring or "
+		    "threads for 'io-engine', got %s",
+		    tok_desc(ps, d, sizeof(d)));
+	return lex_next(ps);
+}
+
 int
 conf_parse_string(const char *text, size_t len, const char *fname,
     struct conf **out, char *err, size_t errlen)
@@ -1031,6 +1052,9 @@ conf_format(const struct conf *c)
 		sb_value(&sb, c->control_socket);
 		strbuf_printf(&sb, "\n");
 	}
+	if (c->io_engine != CONF_IO_ENGINE_AUTO)
+		strbuf_printf(&sb, "io-engine %s\n",
+		    conf_io_engine_name(c->io_engine));
 	for (size_t i = 0; i < c->nportals; i++) {
 		const struct conf_portal *p = &c->portals[i];
 

@@ -60,7 +60,8 @@ fx_open(struct fx *f, int nthreads)
 	memset(f, 0, sizeof(*f));
 	f->eng = bs_engine_new(nthreads, err, sizeof(err));
 	REQUIRE(f->eng != NULL);
-	/* threaded fixtures test completion from the workers */
+	/* asynchronous fixtures test completion through the engine (io_uring
+	 * where the kernel has it, else the workers) */
 	bs_engine_set_inline_max(f->eng, 0);
 	f->tgt.name = FX_TARGET;
 	f->tgt.luns = f->luns;

@@ -133,6 +133,7 @@ TEST(parse_defaults)
 	CHECK_EQ_INT(c->allow_digests, 1);
 	CHECK_EQ_INT(c->immediate_data, 1);
 	CHECK_EQ_INT(c->initial_r2t, 0);
+	CHECK_EQ_INT(c->io_engine, CONF_IO_ENGINE_AUTO);
 	REQUIRE(c->nportals == 1);
 	CHECK_STR(c->portals[0].host, "127.0.0.1");
 	CHECK_EQ_INT(c->portals[0].port, 3260);
@@ -217,6 +218,16 @@ static const struct {
 	    "target iqn.2026-11.org.minisan:a {\n"
 	    "\tisns-discovery-domain dd-a\n}\n"
 	    "\ntarget iqn.2026-11.org.minisan:b {\n}\n" },
+	{ "io-engine io_uring", "io-engine io_uring\n",
+	    "portal-group-tag 1\ndigests yes\nimmediate-data yes\n"
+	    "initial-r2t no\nio-engine io_uring\n" },
+	{ "io-engine threads, quoted", "io-engine \"threads\"\n",
+	    "portal-group-tag 1\ndigests yes\nimmediate-data yes\n"
+	    "initial-r2t no\nio-engine threads\n" },
+	/* the default is not written out */
+	{ "io-engine auto", "io-engine auto\n",
+	    "portal-group-tag 1\ndigests yes\nimmediate-data yes\n"
+	    "initial-r2t no\n" },
 	{ "boolean spellings",
 	    "digests false\nimmediate-data off\ninitial-r2t true\n",
 	    "portal-group-tag 1\ndigests no\nimmediate-data no\n"
@@ -451,6 +462,21 @@ static const struct {
 	    "t.conf:3: 'serial' must be printable ASCII" },
 	{ TGT "lun 0 /a {\nreadonly yes\nreadonly no\n}\n}\n",
 	    "t.conf:4: duplicate 'readonly' (first set at line 3)" },
+	{ "portal 1.2.3.4\n\nio-engine uring\n",
+	    "t.conf:3: expected auto, io_uring or threads for 'io-engine', "
+	    "got 'uring'" },
+	{ "io-engine IO_URING\n",
+	    "t.conf:1: expected auto, io_uring or threads for 'io-engine', "
+	    "got 'IO_URING'" },
+	{ "io-engine\n", "t.conf:1: missing engine for 'io-engine'" },
+	{ "io-engine threads\nio-engine auto\n",
+	    "t.conf:2: duplicate 'io-engine' (first set at line 1)" },
+	{ "io-engine threads io_uring\n",
+	    "t.conf:1: too many arguments for 'io-engine' (unexpected "
+	    "'io_uring'; quote values that contain spaces)" },
+	{ TGT "io-engine threads\n}\n",
+	    "t.conf:2: 'io-engine' is not allowed in a target block "
+	    "(missing '}' for the block opened at line 1?)" },
 };
 
 TEST(parse_bad_table)

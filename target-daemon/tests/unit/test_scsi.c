@@ -59,7 +59,8 @@ fx_open_at(struct fx *f, const char *dir, uint64_t size, uint32_t bsz,
 	f->path = fx_scratch_file(dir, "scsi", size, 0);
 	f->eng = bs_engine_new(nthreads, err, sizeof(err));
 	REQUIRE(f->eng != NULL);
-	/* threaded fixtures test completion from the workers */
+	/* asynchronous fixtures test completion through the engine (io_uring
+	 * where the kernel has it, else the workers) */
 	bs_engine_set_inline_max(f->eng, 0);
 	REQUIRE(bs_open(f->eng, f->path, 0, &f->bs, err, sizeof(err)) == 0);
 	f->luns[0] = fx_lun(f, bsz, readonly, removable);
