@@ -3,6 +3,9 @@
 # writes results.txt (printed too), results.md, chart.dat, chart.gp and,
 # through gnuplot, chart.png. The goals of issue 8 are printed as
 # information: met, not met, or not measured; none of them fails the run.
+# The digest goal uses the dr256k rows, measured with our own initiator
+# (target-daemon/tests/bench/bench_iscsi_read.c) because libiscsi cannot
+# offer data digests; the QEMU header-digest rows stay as information.
 # Usage: bench_report.py RAW.tsv OUTDIR CONDITIONS
 import csv
 import os
@@ -23,6 +26,9 @@ WORKLOADS = [
     ("rr4k-16s", "4K random read 16 sessions x QD4"),
     ("qr256k-qd8", "256K seq read QD8 (qemu)"),
     ("qr256k-hd", "256K seq read QD8 (qemu) header digest"),
+    ("dr256k-none", "256K seq read QD8 (bench_iscsi_read)"),
+    ("dr256k-digest",
+     "256K seq read QD8 (bench_iscsi_read) header+data digest"),
     ("rr4k-many", "4K random read N sessions x QD32"),
 ]
 TARGETS = ("minisand", "tgt")
@@ -129,15 +135,23 @@ def derived(rows):
         out.append("4K read QD1 latency, %s: minisand %s us, tgt %s us" % (
             (where,) + tuple(fmt(None if not lat[t] else 1e6 / lat[t], ".1f")
                              for t in TARGETS)))
-    cost = {}
-    for t in TARGETS:
-        plain, hd = val(rows, "qr256k-qd8", t), val(rows, "qr256k-hd", t)
-        cost[t] = None if not plain or hd is None else 1 - hd / plain
-    out.append("header digest cost on 256K reads (qemu): minisand %s%%, "
-               "tgt %s%% (data digest: not measured, libiscsi offers only "
-               "DataDigest=None)" % tuple(
-                   fmt(None if cost[t] is None else 100 * cost[t], ".1f")
-                   for t in TARGETS))
+    def digest_cost(plain_id, digest_id):
+        cost = {}
+        for t in TARGETS:
+            plain, dg = val(rows, plain_id, t), val(rows, digest_id, t)
+            cost[t] = None if not plain or dg is None else 1 - dg / plain
+        return cost
+
+    def pct(cost):
+        return tuple(fmt(None if cost[t] is None else 100 * cost[t], ".1f")
+                     for t in TARGETS)
+
+    cost = digest_cost("dr256k-none", "dr256k-digest")
+    out.append("header+data digest cost on 256K reads (bench_iscsi_read): "
+               "minisand %s%%, tgt %s%%" % pct(cost))
+    out.append("header digest cost on 256K reads (qemu; libiscsi offers "
+               "only DataDigest=None): minisand %s%%, tgt %s%%"
+               % pct(digest_cost("qr256k-qd8", "qr256k-hd")))
     for wid, what in (("rr4k-qd32", "1 session QD32"),
                       ("rr4k-many", "many sessions QD32")):
         r = rows.get((wid, "minisand")) or {}
@@ -200,7 +214,7 @@ def goals(rows, tcp, cost):
          both(at_least(r("sr256k-qd8"), 1.2), at_least(share_r, 0.6))),
         ("256K writes >= 1.2x tgt and >= 60% of loopback TCP",
          both(at_least(r("w256k-qd8"), 1.2), at_least(share_w, 0.6))),
-        ("digests cost <= 10% (header digest, 256K reads)",
+        ("digests cost <= 10% (header + data digest, 256K reads)",
          None if cost["minisand"] is None else cost["minisand"] <= 0.10),
         ("peak RSS < 32 MiB with 64 sessions at QD32",
          None if hwm is None or not many_ok else hwm < 32),
@@ -248,10 +262,10 @@ set boxwidth 0.9
 set yrange [0:*]
 set grid ytics
 set ylabel 'relative throughput'
-set xtics rotate by -25 scale 0 font ',9'
+set xtics rotate by -25 scale 0 font ',9' noenhanced
 set key outside top right
 set bmargin 10
-set rmargin 16
+set rmargin 22
 plot '%s' using 2:xtic(1) title 'minisand' lc rgb '#2a7ab0', \\
      '' using 3 title 'tgt' lc rgb '#b0b0b0'
 """ % (png, dat))

@@ -1,5 +1,5 @@
 #!/bin/sh
-# SUMMARY: `make bench` in smoke mode (1 s per workload, 4 sessions for the memory row): both targets serve every workload, the table, goals and chart are written (no timing is asserted)
+# SUMMARY: `make bench` in smoke mode (1 s per workload, 4 sessions for the memory row): both targets serve every workload (data digests included, through bench_iscsi_read), the table, goals and chart are written (no timing is asserted)
 . "$(dirname "$0")/lib.sh"
 
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -24,6 +24,8 @@ for label in "$@" "4K random read QD32" \
 	"256K seq read QD8" "4K seq write QD32 (qemu)" \
 	"256K seq write QD8 (qemu)" "4K random read 16 sessions x QD4" \
 	"256K seq read QD8 (qemu)" "256K seq read QD8 (qemu) header digest" \
+	"256K seq read QD8 (bench_iscsi_read)" \
+	"256K seq read QD8 (bench_iscsi_read) header+data digest" \
 	"4K random read 4 sessions x QD32"; do
 	# the label column is padded: two spaces at least end the label
 	row=$(grep -F -- "$label  " "$txt" | head -n 1)
@@ -47,8 +49,13 @@ grep -q '^loopback TCP, one stream (iperf3): [0-9]' "$txt" ||
 grep -q '^peak RSS, 4 sessions QD32: minisand [0-9]' "$txt" ||
 	fail "no peak RSS for 4 sessions"
 grep -q '^CRC32C in MB/s .*table [0-9]' "$txt" || fail "no CRC32C line"
+# the digest goal's line, from the header+data digest rows of both targets
+grep -q '^header+data digest cost on 256K reads (bench_iscsi_read): minisand -\{0,1\}[0-9][0-9.]*%, tgt -\{0,1\}[0-9]' "$txt" ||
+	fail "no header+data digest cost: $(grep 'digest cost' "$txt")"
 [ "$(grep -c -E '^  (met|NOT met|not measured) ' "$txt")" -eq 7 ] ||
 	fail "not 7 goal verdicts"
+grep -q -E '^  (met|NOT met) +digests cost <= 10% \(header \+ data digest' "$txt" ||
+	fail "the digest goal was not measured"
 ! grep -q '^errors:' "$txt" || fail "error rows: $(sed -n '/^errors:/,$p' "$txt")"
 # a PNG, and the markdown table with the same rows
 [ "$(od -An -c -N4 "$res/chart.png" | tr -d ' ')" = '211PNG' ] ||
