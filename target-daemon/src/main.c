@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -263,19 +264,50 @@ setup_signals(struct daemon_state *d)
 	return evloop_add(d->loop, &d->signal_watch, EPOLLIN);
 }
 
-static void
-daemonize(void)
+/* Goes into the background before any thread or shared descriptor
+ * exists: only the calling thread survives fork(), so forking after the
+ * I/O workers started left a daemon whose queued I/O and shutdown hung.
+ * The parent waits until the child reports ready, so start-up errors
+ * still reach the terminal and the exit status. Returns, in the child,
+ * the descriptor daemonize_done() reports on. */
+static int
+daemonize_begin(void)
 {
-	pid_t pid = fork();
-	int fd;
+	int ready[2], status;
+	pid_t pid;
+	ssize_t n;
+	char byte;
 
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		fatal("pipe");
+	pid = fork();
 	if (pid < 0)
 		fatal("fork");
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		close(ready[1]);
+		do
+			n = read(ready[0], &byte, 1);
+		while (n < 0 && errno == EINTR);
+		if (n == 1)
+			_exit(0);
+		/* the child stopped before it was ready; it said why */
+		if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		    WEXITSTATUS(status) != 0)
+			_exit(WEXITSTATUS(status));
+		_exit(1);
+	}
+	close(ready[0]);
 	if (setsid() < 0)
 		fatal("setsid");
-	fd = open("/dev/null", O_RDWR);
+	return ready[1];
+}
+
+/* The daemon serves: detaches from the terminal and lets the parent exit. */
+static void
+daemonize_done(int ready_fd)
+{
+	int fd = open("/dev/null", O_RDWR);
+
 	if (fd >= 0) {
 		dup2(fd, 0);
 		dup2(fd, 1);
@@ -283,6 +315,9 @@ daemonize(void)
 		if (fd > 2)
 			close(fd);
 	}
+	while (write(ready_fd, "", 1) < 0 && errno == EINTR)
+		;
+	close(ready_fd);
 }
 
 /* --chap / --mutual-chap USER:SECRET: the same credentials for the target
@@ -504,6 +539,7 @@ main(int argc, char **argv)
 	struct conf *conf;
 	enum conf_io_engine io_engine = CONF_IO_ENGINE_AUTO;
 	int foreground = 0, verbose = 0, check_only = 0, io_engine_set = 0;
+	int ready_fd = -1;
 	int rc;
 	char err[CONF_ERR_MAX * 2 + 64]; /* room for a nested message */
 
@@ -527,6 +563,8 @@ main(int argc, char **argv)
 		conf_free(conf);
 		return 0;
 	}
+	if (!foreground)
+		ready_fd = daemonize_begin();
 	log_init(1, verbose);
 	d.loop = evloop_new();
 	if (d.loop == NULL)
@@ -548,7 +586,7 @@ main(int argc, char **argv)
 	if (evloop_set_tick(d.loop, 250, tick, &d) < 0)
 		fatal("timerfd");
 	if (!foreground) {
-		daemonize();
+		daemonize_done(ready_fd);
 		log_init(0, verbose);
 	}
 	for (size_t i = 0; i < d.srv.ntargets; i++)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# SUMMARY: 32 MiB through QEMU's iscsi:// driver read back identical from a LUN file on disk with io-engine threads and io_uring (directive and flag), the log naming the engine; io_uring carried the writes; bad io-engine values are refused
+# SUMMARY: 32 MiB through QEMU's iscsi:// driver read back identical from a LUN file on disk with io-engine threads and io_uring (directive and flag), and from minisand in the background (no -f) stopped by SIGTERM, the log naming the engine; io_uring carried the writes; bad io-engine values are refused
 . "$(dirname "$0")/lib.sh"
 
 # on disk, not tmpfs: there the inline path would take every request
@@ -32,9 +32,9 @@ ring_completions() {
 
 # roundtrip ENGINE: writes in.raw through the LUN and reads it back
 roundtrip() {
-	qemu-img convert -n -f raw -O raw "$SCRATCH/in.raw" "$url" ||
+	timeout 120 qemu-img convert -n -f raw -O raw "$SCRATCH/in.raw" "$url" ||
 		fail "$1: qemu-img convert to $url"
-	qemu-img convert -f raw -O raw "$url" "$SCRATCH/out.raw" ||
+	timeout 120 qemu-img convert -f raw -O raw "$url" "$SCRATCH/out.raw" ||
 		fail "$1: qemu-img convert from $url"
 	head -c 32M "$SCRATCH/out.raw" | cmp - "$SCRATCH/in.raw" ||
 		fail "$1: data read back differs"
@@ -68,6 +68,36 @@ roundtrip threads
 stop_minisand || fail "threads: minisand did not exit cleanly"
 head -c 32M "$lun" | cmp - "$SCRATCH/in.raw" ||
 	fail "threads: backing file differs after shutdown"
+
+# In the background (no -f) the I/O workers must still be there: they used
+# to be started before fork(), which only keeps the calling thread, so the
+# first disk write and the shutdown hung. The parent exits once the daemon
+# is ready, and a start-up error still reaches the terminal.
+lun="$disk/daemon.img"
+truncate -s 64M "$lun"
+"$MINISAND" -c "$(conf_file threads "$lun")" ||
+	fail "daemon: the parent exited non-zero"
+bg_pid=$(ss -Htlnp "sport = :$PORT" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' |
+	head -n 1)
+[ -n "$bg_pid" ] || fail "daemon: nothing listens on $PORT"
+DAEMON_PID=$bg_pid
+roundtrip daemon
+kill -TERM "$bg_pid"
+i=0
+while kill -0 "$bg_pid" 2>/dev/null; do
+	i=$((i + 1))
+	[ "$i" -gt 200 ] && fail "daemon: still running 10 s after SIGTERM"
+	sleep 0.05
+done
+DAEMON_PID=""
+head -c 32M "$lun" | cmp - "$SCRATCH/in.raw" ||
+	fail "daemon: backing file differs after shutdown"
+if out=$("$MINISAND" -c "$(conf_file threads "$disk/missing/x.img")" 2>&1); then
+	fail "daemon: started with a LUN that cannot be opened"
+fi
+echo "$out" | grep -q "missing/x.img" ||
+	fail "daemon: start-up error not shown: $out"
+echo "background daemon: round trip and SIGTERM OK; start-up error: $out"
 
 # auto says what it took; the kernel decides whether io_uring can work
 lun="$disk/uring.img"
