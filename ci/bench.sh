@@ -314,40 +314,80 @@ qbench() {
 	fi
 }
 
-# dbench ID TARGET DIGEST: bench_iscsi_read, 256 KiB sequential reads at
-# QD8 for SECS with HeaderDigest and DataDigest both DIGEST (none or
-# crc32c), offered alone so that the target must take it. libiscsi only
-# offers DataDigest=None, so these are the rows with data digests; the tool
-# verifies every digest it receives and prints no number if one is wrong.
-dbench() {
-	id=$1 tgt=$2 digest=$3
+# dd_round TARGET DIGEST SECONDS: one bench_iscsi_read run, 256 KiB
+# sequential reads at QD8 with HeaderDigest and DataDigest both DIGEST
+# (none or crc32c), offered alone so that the target must take it.
+# libiscsi only offers DataDigest=None, so these are the rows with data
+# digests; the tool verifies every digest it receives and prints no number
+# if one is wrong. Adds its bytes, seconds and the target's CPU
+# seconds to the totals of DIGEST (dd_<digest>_{bytes,secs,cpu}). Returns
+# non-zero with the tool's last line in dd_err if it failed.
+dd_round() {
+	tgt=$1 digest=$2 t=$3
 	pid=$(pid_of "$tgt")
-	alive "$id" "$tgt" || return 0
 	if [ "$tgt" = minisand ]; then
 		set -- "127.0.0.1:$M_PORT" "$IQN" 0
 	else
 		set -- "127.0.0.1:$T_PORT" "$TGT_IQN" 1
 	fi
-	hwm_reset "$pid"
 	c0=$(cpu_s "$pid")
-	if ! timeout $((SECS + 60)) "$DDBENCH" -i "$INI" -l "$3" -b 262144 \
-		-q 8 -t "$SECS" -H "$digest" -D "$digest" "$1" "$2" \
+	if ! timeout $((t + 60)) "$DDBENCH" -i "$INI" -l "$3" -b 262144 \
+		-q 8 -t "$t" -H "$digest" -D "$digest" "$1" "$2" \
 		>"$SCRATCH/dd.log" 2>&1; then
-		record "$id" "$tgt" error - - - - - - \
-			"$(tail -n 1 "$SCRATCH/dd.log" | tr '\t' ' ')"
-		return 0
+		dd_err=$(tail -n 1 "$SCRATCH/dd.log" | tr '\t' ' ')
+		return 1
 	fi
 	c1=$(cpu_s "$pid")
-	hwm=$(hwm_kib "$pid")
 	# MiB/s M bytes N seconds S digests header=H data=D
 	# shellcheck disable=SC2046 # split the result line
 	set -- $(grep '^MiB/s ' "$SCRATCH/dd.log")
 	if [ $# -ne 9 ]; then
-		record "$id" "$tgt" error - - - - - - "bench_iscsi_read printed no result"
+		dd_err="bench_iscsi_read printed no result"
+		return 1
+	fi
+	eval "dd_${digest}_bytes=\$((dd_${digest}_bytes + $4))"
+	eval "dd_${digest}_secs=\$(awk -v a=\"\$dd_${digest}_secs\" -v b=$6 \
+		'BEGIN { printf \"%.3f\", a + b }')"
+	eval "dd_${digest}_cpu=\$(awk -v a=\"\$dd_${digest}_cpu\" -v b=$c0 \
+		-v c=$c1 'BEGIN { printf \"%.2f\", a + c - b }')"
+}
+
+# dbench TARGET: the rows dr256k-none and dr256k-digest (header and data
+# digests CRC32C), bench_iscsi_read. The two alternate in three rounds of
+# a third of SECS each, so that a change in the machine's load while they
+# run weighs on both alike; the digest cost is their ratio.
+dbench() {
+	tgt=$1
+	pid=$(pid_of "$tgt")
+	alive dr256k-none "$tgt" || return 0
+	round_s=$(((SECS + 2) / 3))
+	for d in none crc32c; do
+		eval "dd_${d}_bytes=0 dd_${d}_secs=0 dd_${d}_cpu=0"
+	done
+	hwm_reset "$pid"
+	dd_err=""
+	for round in 1 2 3; do
+		dd_round "$tgt" none "$round_s" || break
+		tgt_digests "$tgt" None,CRC32C
+		dd_round "$tgt" crc32c "$round_s" || break
+		tgt_digests "$tgt" None
+	done
+	tgt_digests "$tgt" None
+	hwm=$(hwm_kib "$pid")
+	if [ -n "$dd_err" ]; then
+		record dr256k-none "$tgt" error - - - - - - "round $round: $dd_err"
+		record dr256k-digest "$tgt" error - - - - - - "round $round: $dd_err"
 		return 0
 	fi
-	cpu=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')
-	record "$id" "$tgt" ok "$2" MiB/s "$4" "$6" "$cpu" "$hwm" "1 x QD8"
+	for d in none crc32c; do
+		id=dr256k-none
+		[ "$d" = crc32c ] && id=dr256k-digest
+		eval "bytes=\$dd_${d}_bytes secs=\$dd_${d}_secs cpu=\$dd_${d}_cpu"
+		value=$(awk -v b="$bytes" -v t="$secs" \
+			'BEGIN { printf "%.1f", b / t / 1048576 }')
+		record "$id" "$tgt" ok "$value" MiB/s "$bytes" "$secs" "$cpu" \
+			"$hwm" "1 x QD8, 3 alternating rounds"
+	done
 }
 
 # tgt_digests TARGET None|None,CRC32C: the digests tgt accepts. tgt takes
@@ -459,11 +499,10 @@ for tgt in minisand tgt; do
 	qbench w256k-qd8 "$tgt" w 8 262144 none
 	perf rr4k-16s "$tgt" 16 4 8 1
 	qbench qr256k-qd8 "$tgt" r 8 262144 none
-	dbench dr256k-none "$tgt" none
 	tgt_digests "$tgt" None,CRC32C
 	qbench qr256k-hd "$tgt" r 8 262144 crc32c
-	dbench dr256k-digest "$tgt" crc32c
 	tgt_digests "$tgt" None
+	dbench "$tgt"
 	perf rr4k-many "$tgt" "$MANY" 32 8 1
 done
 crc_micro

@@ -589,7 +589,7 @@ crc32c_select(void)
 
 #if defined(__x86_64__)
 	if (crc32c_hw_available())
-		fn = crc32c_hw;
+		fn = crc32c_fold_available() ? crc32c_fold : crc32c_hw;
 #endif
 	atomic_store_explicit(&crc32c_impl, fn, memory_order_release);
 	return fn;

@@ -21,6 +21,15 @@ int crc32c_hw_available(void);
  * kept for the unit test and the micro-benchmark to compare against. */
 uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len);
 uint32_t crc32c_hw_1way(uint32_t crc, const void *buf, size_t len);
+
+#define CRC32C_HAVE_FOLD 1
+/* Non-zero if this CPU and OS run AVX-512 with VPCLMULQDQ
+ * (crc32c_fold.c). */
+int crc32c_fold_available(void);
+/* Carry-less multiplication folding for buffers of 1 KiB and more (the
+ * one in use where available), crc32c_hw below that; call only if
+ * crc32c_fold_available(). */
+uint32_t crc32c_fold(uint32_t crc, const void *buf, size_t len);
 #endif
 
 #endif

@@ -248,6 +248,65 @@ TEST(hw_3way_every_length)
 #endif
 }
 
+/* The carry-less folding path against the table for every length
+ * 0..3000 (below, at and above its 1 KiB threshold and each 256-, 64-
+ * and 16-byte step) at every alignment of a 64-byte register, random
+ * long lengths, and extreme data and registers. */
+TEST(fold_matches_sw)
+{
+#ifdef CRC32C_HAVE_FOLD
+	static uint8_t buf[300000];
+
+	if (!crc32c_hw_available() || !crc32c_fold_available()) {
+		printf("  (fold_matches_sw skipped: no AVX-512 VPCLMULQDQ)\n");
+		return;
+	}
+	fill_random(buf, sizeof(buf));
+	for (size_t len = 0; len <= 3000; len++)
+		for (size_t off = 0; off < 64; off += 7) {
+			uint32_t seed = rng();
+			uint32_t a = crc32c_fold(seed, buf + off, len);
+			uint32_t c = crc32c_sw(seed, buf + off, len);
+
+			if (a != c) {
+				CHECK_EQ_INT(a, c);
+				printf("  len %zu off %zu seed %08x\n", len, off,
+				    seed);
+				return;
+			}
+		}
+	for (int i = 0; i < 300; i++) {
+		size_t off = rng() % 64;
+		size_t len = rng() % (sizeof(buf) - 64);
+		uint32_t seed = rng();
+
+		if (crc32c_fold(seed, buf + off, len) !=
+		    crc32c_sw(seed, buf + off, len)) {
+			CHECK_EQ_INT(crc32c_fold(seed, buf + off, len),
+			    crc32c_sw(seed, buf + off, len));
+			printf("  len %zu off %zu seed %08x\n", len, off, seed);
+			return;
+		}
+	}
+	/* a 256 KiB data segment, the size the folding is for */
+	CHECK_EQ_INT(crc32c_fold(CRC32C_INIT, buf, 262144),
+	    crc32c_sw(CRC32C_INIT, buf, 262144));
+	memset(buf, 0, sizeof(buf));
+	CHECK_EQ_INT(crc32c_fold(CRC32C_INIT, buf, sizeof(buf)),
+	    crc32c_sw(CRC32C_INIT, buf, sizeof(buf)));
+	memset(buf, 0xff, sizeof(buf));
+	CHECK_EQ_INT(crc32c_fold(0, buf, sizeof(buf)),
+	    crc32c_sw(0, buf, sizeof(buf)));
+	CHECK_EQ_INT(crc32c_fold(0xffffffffu, buf, 4099),
+	    crc32c_sw(0xffffffffu, buf, 4099));
+	/* the dispatcher uses it and agrees */
+	CHECK_EQ_INT(crc32c_update(CRC32C_INIT, buf + 5, 200000),
+	    crc32c_sw(CRC32C_INIT, buf + 5, 200000));
+#else
+	printf("  (fold_matches_sw skipped: not x86_64)\n");
+#endif
+}
+
 TEST(update_chaining_equals_one_shot)
 {
 	static uint8_t buf[1024];
@@ -292,6 +351,7 @@ static const struct test tests[] = {
 	T(sw_matches_bitwise),
 	T(hw_matches_sw),
 	T(hw_3way_every_length),
+	T(fold_matches_sw),
 	T(update_chaining_equals_one_shot),
 };
 
