@@ -98,3 +98,52 @@ epoch() {
 		git -C "$1" log -1 --format=%ct 2>/dev/null || echo 0
 	fi
 }
+
+# (These helpers name their own variables with a leading _: sh has no
+# local variables, and the stages use plain names.)
+
+# busybox_links TREE: one symlink per applet of TREE/bin/busybox, at the
+# path busybox expects it, where nothing else is installed.
+busybox_links() {
+	"$1/bin/busybox" --list-full | while read -r _applet; do
+		[ -e "$1/$_applet" ] || ln -s /bin/busybox "$1/$_applet"
+	done
+}
+
+# module_closure KROOT RELEASE MODULE...: the .ko files (absolute paths
+# under KROOT) that modprobe would load for the modules, dependencies and
+# softdeps included, sorted; built-in modules need no file. Dies naming a
+# module the kernel does not have (outside a pipeline, so that it stops the
+# build: closure=$(module_closure ...)).
+module_closure() {
+	_kroot=$1 _release=$2
+	shift 2
+	_deps=""
+	for _mod in "$@"; do
+		_d=$(modprobe -d "$_kroot" -S "$_release" --show-depends \
+			"$_mod" 2>/dev/null) ||
+			die "module $_mod is not in kernel $_release"
+		_deps="$_deps
+$_d"
+	done
+	printf '%s\n' "$_deps" | awk '$1 == "insmod" { print $2 }' | LC_ALL=C sort -u
+}
+
+# install_modules KROOT RELEASE TREE KOS: copies the .ko files KOS (one
+# absolute path under KROOT per line, as module_closure gives them) into
+# TREE/lib/modules/RELEASE with the kernel's module lists, and runs depmod
+# there so that modprobe works in TREE.
+install_modules() {
+	_mdir="$1/lib/modules/$2"
+	_dst="$3/lib/modules/$2"
+	mkdir -p "$_dst"
+	printf '%s\n' "$4" | while read -r _ko; do
+		[ -n "$_ko" ] || continue
+		_rel=${_ko#"$_mdir/"}
+		mkdir -p "$_dst/$(dirname "$_rel")"
+		cp -p "$_ko" "$_dst/$_rel"
+	done
+	cp -p "$_mdir/modules.order" "$_mdir/modules.builtin" \
+		"$_mdir/modules.builtin.modinfo" "$_dst/"
+	depmod -b "$3" "$2"
+}

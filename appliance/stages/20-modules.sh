@@ -28,31 +28,17 @@ wanted() {
 		done
 }
 
-# closure: the .ko paths (relative to mdir) that modprobe would load for the
-# wanted modules, dependencies and softdeps included. Built-in modules print
-# "builtin" and need no file.
-closure() {
-	wanted | while read -r mod; do
-		modprobe -d "$kroot" -S "$release" --show-depends "$mod" 2>/dev/null ||
-			die "module $mod (configs/modules.list) is not in $release"
-	done | awk '$1 == "insmod" { print $2 }' | sed "s|^$mdir/||" | sort -u
-}
+# shellcheck disable=SC2046 # one module name per word
+kos=$(module_closure "$kroot" "$release" $(wanted))
 
 if [ "$list_only" = 1 ]; then
-	closure
+	printf '%s\n' "$kos" | sed "s|^$mdir/||"
 	exit 0
 fi
 
 begin_output "$out/modules"
+install_modules "$kroot" "$release" "$out/modules.tmp" "$kos"
 dst="$out/modules.tmp/lib/modules/$release"
-mkdir -p "$dst"
-closure | while read -r ko; do
-	mkdir -p "$dst/$(dirname "$ko")"
-	cp -p "$mdir/$ko" "$dst/$ko"
-done
-cp -p "$mdir/modules.order" "$mdir/modules.builtin" \
-	"$mdir/modules.builtin.modinfo" "$dst/"
-depmod -b "$out/modules.tmp" "$release"
 (cd "$dst" && find . -name '*.ko' | LC_ALL=C sort) >"$out/modules.tmp/MANIFEST"
 n=$(wc -l <"$out/modules.tmp/MANIFEST")
 finish_output "$out/modules"

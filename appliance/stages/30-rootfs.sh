@@ -24,10 +24,7 @@ done
 deb=$(fetch_deb "$out/dl" "$BUSYBOX_PKG" "$BUSYBOX_VERSION" "$BUSYBOX_SHA256")
 dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./bin/busybox >"$dst/bin/busybox"
 chmod 755 "$dst/bin/busybox"
-# One symlink per applet, at the path busybox expects it.
-"$dst/bin/busybox" --list-full | while read -r applet; do
-	[ -e "$dst/$applet" ] || ln -s /bin/busybox "$dst/$applet"
-done
+busybox_links "$dst"
 
 install -m 755 "$out/mdadm/mdadm" "$dst/sbin/mdadm"
 install -m 755 "$out/bin/minisand" "$dst/sbin/minisand"

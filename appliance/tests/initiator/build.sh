@@ -19,12 +19,9 @@ release=$(cat "$out/kernel/RELEASE")
 begin_output "$out/initiator"
 tree="$out/initiator.tmp/tree"
 mkdir -p "$tree/bin" "$tree/sbin" "$tree/usr/bin" "$tree/usr/sbin" "$tree/etc" \
-	"$tree/proc" "$tree/sys" "$tree/dev" \
-	"$tree/lib/modules"
+	"$tree/proc" "$tree/sys" "$tree/dev"
 cp "$out/rootfs/bin/busybox" "$tree/bin/busybox"
-"$tree/bin/busybox" --list-full | while read -r applet; do
-	[ -e "$tree/$applet" ] || ln -s /bin/busybox "$tree/$applet"
-done
+busybox_links "$tree"
 for prog in /usr/sbin/iscsistart /usr/sbin/iscsid /usr/sbin/iscsiadm \
 	/sbin/mke2fs; do
 	rm -f "$tree/sbin/${prog##*/}"
@@ -40,19 +37,9 @@ ln -sf mke2fs "$tree/sbin/mkfs.ext4"
 rm -f "$tree/sbin/mdadm"
 cp "$out/mdadm/mdadm" "$tree/sbin/mdadm"
 cp /etc/mke2fs.conf "$tree/etc/"
-mods="virtio_pci virtio_net sd_mod iscsi_tcp md-mod raid1 crc32c_generic ext4"
-for mod in $mods; do
-	modprobe -d "$out/kernel" -S "$release" --show-depends "$mod"
-done | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r ko; do
-	rel=${ko#"$out/kernel/"}
-	mkdir -p "$tree/$(dirname "$rel")"
-	cp "$ko" "$tree/$rel"
-done
-cp "$out/kernel/lib/modules/$release/modules.order" \
-	"$out/kernel/lib/modules/$release/modules.builtin" \
-	"$out/kernel/lib/modules/$release/modules.builtin.modinfo" \
-	"$tree/lib/modules/$release/"
-depmod -b "$tree" "$release"
+kos=$(module_closure "$out/kernel" "$release" virtio_pci virtio_net sd_mod \
+	iscsi_tcp md-mod raid1 crc32c_generic ext4)
+install_modules "$out/kernel" "$release" "$tree" "$kos"
 install -m 755 "$here/init" "$tree/init"
 install -m 755 "$here/udhcpc.script" "$tree/etc/udhcpc.script"
 mkdir -p "$tree/etc/iscsi" "$tree/var/lib/iscsi" "$tree/run/lock"
