@@ -116,6 +116,15 @@ pr_file_path(const char *state_dir, const char *tname, uint32_t lun)
 	return path;
 }
 
+static struct bs_engine *
+apply_engine(const struct apply_state *st, const char *tname)
+{
+	struct iscsi_worker *w = st->srv->workers[iscsi_worker_for_name(tname,
+	    st->srv->nworkers)];
+
+	return w->engine != NULL ? w->engine : st->engine;
+}
+
 static int
 lun_build(struct apply_state *st, const char *tname, const struct conf_lun *cl,
     struct apply_lun *out, char *err, size_t errlen)
@@ -125,8 +134,9 @@ lun_build(struct apply_state *st, const char *tname, const struct conf_lun *cl,
 	char *pr_file = pr_file_path(st->state_dir, tname, cl->id);
 	int rc;
 
-	rc = bs_open(st->engine, cl->path, cl->readonly, &out->bs, msg,
-	    sizeof(msg));
+	/* on the engine of the loop that will serve the target */
+	rc = bs_open(apply_engine(st, tname), cl->path, cl->readonly, &out->bs,
+	    msg, sizeof(msg));
 	if (rc < 0) {
 		snprintf(err, errlen, "target %s LUN %u: %s", tname, cl->id,
 		    msg);
@@ -434,6 +444,8 @@ apply_reload(struct apply_state *st, struct conf *conf, char *err,
 			targets[i]->scsi.name = targets[i]->name;
 			targets[i]->scsi.abort_tasks = iscsi_server_abort_tasks;
 			targets[i]->scsi.abort_arg = srv;
+			targets[i]->worker = iscsi_worker_for_name(ct->name,
+			    srv->nworkers);
 			log_info("target %s added", ct->name);
 		}
 		free(targets[i]->alias);

@@ -492,7 +492,8 @@ fail:
 
 /* Handles one request line; the answer goes to ob. */
 static void
-handle_line(struct ctl *ctl, const char *line, size_t len, struct strbuf *ob)
+handle_request(struct ctl *ctl, const char *line, size_t len,
+    struct strbuf *ob)
 {
 	struct ctl_req *req = xmalloc(sizeof(*req));
 	char msg[CTL_MSG_MAX];
@@ -556,6 +557,16 @@ out:
 	/* the request may hold a CHAP secret */
 	memset(req, 0, sizeof(*req));
 	free(req);
+}
+
+/* A request sees and changes sessions and targets of every loop: the
+ * workers wait at a safe point meanwhile. */
+static void
+handle_line(struct ctl *ctl, const char *line, size_t len, struct strbuf *ob)
+{
+	iscsi_server_park(ctl->apply->srv);
+	handle_request(ctl, line, len, ob);
+	iscsi_server_unpark(ctl->apply->srv);
 }
 
 static void

@@ -120,6 +120,14 @@
 #define MINISAN_MAX_PR_PARAM_BYTES (28u + 256u * 256u)
 #define MINISAN_MAX_PR_FILE_BYTES (256u * 1024u)
 
+/* Event loops serving connections (iscsi/worker.c): the most the
+ * `workers` directive takes, and the cap of its default (one per online
+ * CPU). */
+#define MINISAN_MAX_WORKERS 64u
+#define MINISAN_DEFAULT_WORKERS_MAX 16u
+/* Period of every loop's housekeeping tick (login timeouts, NOP-In). */
+#define MINISAN_TICK_MS 250u
+
 /* Backing-store I/O worker threads per engine (bs_engine_new). */
 #define MINISAN_MAX_BS_THREADS 64
 /* Largest read or write a network loop performs itself instead of handing

@@ -33,7 +33,8 @@
 
 struct daemon_state {
 	struct evloop *loop;
-	struct bs_engine *engine;
+	struct bs_engine **engines; /* one per loop */
+	struct bs_engine *engine;   /* the main loop's: engines[0] */
 	struct evloop_watch engine_watch;
 	struct evloop_watch signal_watch;
 	struct iscsi_server srv;
@@ -77,6 +78,9 @@ usage(FILE *f)
 	    "  --io-engine KIND   backing-store I/O: auto, io_uring or "
 	    "threads\n"
 	    "                     (overrides the io-engine directive)\n"
+	    "  --workers N|auto   event loops serving connections (overrides "
+	    "the\n"
+	    "                     workers directive; auto: one per CPU)\n"
 	    "  --version          print the version and exit\n",
 	    DEFAULT_CONF, CTL_DEFAULT_SOCKET);
 }
@@ -88,34 +92,38 @@ engine_ready(struct evloop_watch *w, uint32_t events)
 	bs_engine_complete(w->arg);
 }
 
-/* The backing-store engine io-engine asks for (--io-engine over the
- * directive). An explicit io_uring the kernel refuses stops the start;
- * auto says which kind it took, and why not io_uring if it did not. */
-static struct bs_engine *
-setup_engine(enum conf_io_engine want)
+/* One backing-store engine per loop, of the kind io-engine asks for
+ * (--io-engine over the directive). An explicit io_uring the kernel
+ * refuses stops the start; auto says which kind it took, and why not
+ * io_uring if it did not. */
+static struct bs_engine **
+setup_engines(enum conf_io_engine want, unsigned n)
 {
 	static const enum bs_engine_kind kinds[] = {
 		[CONF_IO_ENGINE_AUTO] = BS_ENGINE_AUTO,
 		[CONF_IO_ENGINE_URING] = BS_ENGINE_URING,
 		[CONF_IO_ENGINE_THREADS] = BS_ENGINE_THREADS,
 	};
+	struct bs_engine **engines = xcalloc(n, sizeof(*engines));
 	char err[256];
-	struct bs_engine *eng;
 	const char *refusal;
 
-	eng = bs_engine_new_kind(kinds[want], BS_THREADS, err, sizeof(err));
-	if (eng == NULL) {
+	for (unsigned i = 0; i < n; i++) {
+		engines[i] = bs_engine_new_kind(kinds[want], BS_THREADS, err,
+		    sizeof(err));
+		if (engines[i] != NULL)
+			continue;
 		if (want == CONF_IO_ENGINE_URING)
 			fatalx("io-engine io_uring: %s; use io-engine auto or "
 			    "threads", err);
 		fatalx("%s", err);
 	}
-	refusal = bs_engine_uring_refusal(eng);
+	refusal = bs_engine_uring_refusal(engines[0]);
 	log_info("backing-store I/O: %s (io-engine %s)%s%s",
-	    bs_engine_kind_name(bs_engine_kind(eng)),
+	    bs_engine_kind_name(bs_engine_kind(engines[0])),
 	    conf_io_engine_name(want),
 	    refusal[0] != '\0' ? "; io_uring unavailable: " : "", refusal);
-	return eng;
+	return engines;
 }
 
 /* Puts a verified model in force (takes ownership of cf). Every change
@@ -166,7 +174,9 @@ reload(struct daemon_state *d)
 		    "reload");
 		return;
 	}
+	iscsi_server_park(&d->srv);
 	reload_file(d, err, sizeof(err));
+	iscsi_server_unpark(&d->srv);
 }
 
 /* The control socket: --control, else the control-socket directive, else
@@ -198,7 +208,9 @@ maybe_stop(struct daemon_state *d)
 	if (d->srv.stopping == 0 || !iscsi_server_stopped(&d->srv) ||
 	    !isns_client_stopped(d->isns))
 		return;
+	iscsi_server_park(&d->srv);
 	iscsi_server_close_all(&d->srv);
+	iscsi_server_unpark(&d->srv);
 	evloop_stop(d->loop);
 }
 
@@ -232,7 +244,9 @@ signal_ready(struct evloop_watch *w, uint32_t events)
 				break;
 			log_info("signal %u: asking initiators to log out",
 			    si.ssi_signo);
+			iscsi_server_park(&d->srv);
 			iscsi_server_shutdown(&d->srv);
+			iscsi_server_unpark(&d->srv);
 			isns_client_shutdown(d->isns);
 			maybe_stop(d);
 			break;
@@ -360,14 +374,22 @@ enum long_opt {
 	OPT_VERSION,
 	OPT_CONTROL,
 	OPT_IO_ENGINE,
+	OPT_WORKERS,
+};
+
+/* Flags that override directives of the configuration file. */
+struct overrides {
+	int io_engine_set;
+	enum conf_io_engine io_engine;
+	unsigned workers;       /* 0: not given */
 };
 
 /* Parses argv into a configuration (file or quick mode). Exits on usage
- * errors. --io-engine sets *io_engine_set and *io_engine. */
+ * errors. --io-engine and --workers go to *ov. */
 static struct conf *
 parse_args(int argc, char **argv, int *foreground, int *verbose,
     int *check_only, const char **conf_path, const char **control,
-    int *io_engine_set, enum conf_io_engine *io_engine)
+    struct overrides *ov)
 {
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -381,6 +403,7 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "io-engine", required_argument, NULL, OPT_IO_ENGINE },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -457,14 +480,32 @@ parse_args(int argc, char **argv, int *foreground, int *verbose,
 			*control = optarg;
 			break;
 		case OPT_IO_ENGINE:
-			if (conf_io_engine_parse(optarg, io_engine) != 0) {
+			if (conf_io_engine_parse(optarg, &ov->io_engine) != 0) {
 				fprintf(stderr, "minisand: --io-engine wants "
 				    "auto, io_uring or threads, not '%s'\n",
 				    optarg);
 				exit(2);
 			}
-			*io_engine_set = 1;
+			ov->io_engine_set = 1;
 			break;
+		case OPT_WORKERS: {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (strcmp(optarg, "auto") == 0) {
+				ov->workers = iscsi_default_workers();
+				break;
+			}
+			if (end == optarg || *end != '\0' || n < 1 ||
+			    n > MINISAN_MAX_WORKERS) {
+				fprintf(stderr, "minisand: --workers wants auto "
+				    "or 1..%u, not '%s'\n",
+				    MINISAN_MAX_WORKERS, optarg);
+				exit(2);
+			}
+			ov->workers = (unsigned)n;
+			break;
+		}
 		case OPT_VERSION:
 			printf("minisand %s\n", MINISAN_VERSION);
 			exit(0);
@@ -537,14 +578,15 @@ main(int argc, char **argv)
 {
 	struct daemon_state d = { 0 };
 	struct conf *conf;
-	enum conf_io_engine io_engine = CONF_IO_ENGINE_AUTO;
-	int foreground = 0, verbose = 0, check_only = 0, io_engine_set = 0;
+	struct overrides ov = { 0 };
+	int foreground = 0, verbose = 0, check_only = 0;
 	int ready_fd = -1;
+	unsigned nworkers;
 	int rc;
 	char err[CONF_ERR_MAX * 2 + 64]; /* room for a nested message */
 
 	conf = parse_args(argc, argv, &foreground, &verbose, &check_only,
-	    &d.conf_path, &d.control, &io_engine_set, &io_engine);
+	    &d.conf_path, &d.control, &ov);
 	if (conf == NULL) {
 		if (d.conf_path == NULL)
 			d.conf_path = DEFAULT_CONF;
@@ -571,27 +613,37 @@ main(int argc, char **argv)
 		fatal("epoll");
 	if (setup_signals(&d) < 0)
 		fatal("signals");
-	d.engine = setup_engine(io_engine_set ? io_engine : conf->io_engine);
+	nworkers = ov.workers ? ov.workers : conf->workers ? conf->workers :
+	    iscsi_default_workers();
+	d.engines = setup_engines(ov.io_engine_set ? ov.io_engine :
+	    conf->io_engine, nworkers);
+	d.engine = d.engines[0];
 	d.engine_watch.fd = bs_engine_fd(d.engine);
 	d.engine_watch.cb = engine_ready;
 	d.engine_watch.arg = d.engine;
 	if (evloop_add(d.loop, &d.engine_watch, EPOLLIN) < 0)
 		fatal("epoll");
-	d.srv.loop = d.loop;
+	iscsi_server_init(&d.srv, d.loop);
+	if (iscsi_server_start_workers(&d.srv, nworkers, d.engines, err,
+	    sizeof(err)) < 0)
+		fatalx("%s", err);
+	log_info("%u event loop(s): targets are spread over them by name",
+	    nworkers);
 	d.apply.srv = &d.srv;
 	d.apply.engine = d.engine;
 	if (apply_initial(&d.apply, conf, err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	setup_control(&d, d.apply.conf);
-	if (evloop_set_tick(d.loop, 250, tick, &d) < 0)
+	if (evloop_set_tick(d.loop, MINISAN_TICK_MS, tick, &d) < 0)
 		fatal("timerfd");
 	if (!foreground) {
 		daemonize_done(ready_fd);
 		log_init(0, verbose);
 	}
 	for (size_t i = 0; i < d.srv.ntargets; i++)
-		log_info("target %s: %u LUN slot(s)", d.srv.targets[i]->name,
-		    d.srv.targets[i]->scsi.nluns);
+		log_info("target %s: %u LUN slot(s), loop %u",
+		    d.srv.targets[i]->name, d.srv.targets[i]->scsi.nluns,
+		    d.srv.targets[i]->worker);
 	log_info("minisand %s ready", MINISAN_VERSION);
 	d.isns = isns_client_new(d.loop);
 	isns_client_update(d.isns, d.apply.conf);
@@ -599,11 +651,16 @@ main(int argc, char **argv)
 	if (rc < 0)
 		log_warnx("event loop: %s", strerror(-rc));
 	ctl_free(d.ctl);
-	/* queued writes are carried out before the workers stop */
-	bs_engine_free(d.engine);
+	/* their connections were closed by iscsi_server_close_all() */
+	iscsi_server_stop_workers(&d.srv);
+	/* queued writes are carried out before the I/O threads stop */
+	for (unsigned i = 0; i < nworkers; i++)
+		bs_engine_free(d.engines[i]);
+	free(d.engines);
 	apply_flush(&d.apply);
 	isns_client_free(d.isns);
 	apply_fini(&d.apply);
+	iscsi_server_fini(&d.srv);
 	evloop_free(d.loop);
 	log_info("stopped");
 	return rc < 0 ? 1 : 0;

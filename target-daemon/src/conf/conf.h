@@ -69,6 +69,7 @@ struct conf {
 	char *state_dir;        /* persistent reservations; NULL: none */
 	char *control_socket;   /* minisanctl's unix socket; NULL: default */
 	enum conf_io_engine io_engine;
+	uint32_t workers;       /* event loops (workers); 0: one per CPU */
 	/* CHAP for discovery sessions; NULL: none required */
 	char *disc_chap_user, *disc_chap_secret;
 	char *disc_mutual_user, *disc_mutual_secret;

@@ -70,6 +70,7 @@ static int d_disc_chap(struct parser *ps, struct block *b, int line);
 static int d_disc_mutual_chap(struct parser *ps, struct block *b, int line);
 static int d_block_size(struct parser *ps, struct block *b, int line);
 static int d_io_engine(struct parser *ps, struct block *b, int line);
+static int d_workers(struct parser *ps, struct block *b, int line);
 
 #define G(f) offsetof(struct conf, f)
 #define TG(f) offsetof(struct conf_target, f)
@@ -101,6 +102,8 @@ static const struct directive directives[] = {
 	    CONF_SOCKET_PATH_MAX, 0, NULL },
 	/* how backing-store I/O is performed (bs_engine_new_kind) */
 	{ "io-engine", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 0, d_io_engine },
+	/* event loops serving connections (iscsi/worker.c) */
+	{ "workers", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 0, d_workers },
 	{ "discovery-chap", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 0, d_disc_chap },
 	{ "discovery-mutual-chap", SCOPE_GLOBAL, D_CUSTOM, 0, 0, 0, 0,
 	    d_disc_mutual_chap },
@@ -871,6 +874,25 @@ d_io_engine(struct parser *ps, struct block *b, int line)
 	return lex_next(ps);
 }
 
+/* workers auto|N */
+static int
+d_workers(struct parser *ps, struct block *b, int line)
+{
+	uint32_t v;
+	int r;
+
+	(void)b;
+	(void)line;
+	if (ps->tok == TOK_WORD && strcmp(ps->tval, "auto") == 0) {
+		ps->c->workers = 0;
+		return lex_next(ps);
+	}
+	if ((r = get_number(ps, "workers", 1, MINISAN_MAX_WORKERS, &v)) != 0)
+		return r;
+	ps->c->workers = v;
+	return lex_next(ps);
+}
+
 int
 conf_parse_string(const char *text, size_t len, const char *fname,
     struct conf **out, char *err, size_t errlen)
@@ -1055,6 +1077,8 @@ conf_format(const struct conf *c)
 	if (c->io_engine != CONF_IO_ENGINE_AUTO)
 		strbuf_printf(&sb, "io-engine %s\n",
 		    conf_io_engine_name(c->io_engine));
+	if (c->workers != 0)
+		strbuf_printf(&sb, "workers %u\n", (unsigned)c->workers);
 	for (size_t i = 0; i < c->nportals; i++) {
 		const struct conf_portal *p = &c->portals[i];
 

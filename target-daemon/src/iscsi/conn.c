@@ -42,6 +42,9 @@ static void conn_ready(struct evloop_watch *w, uint32_t events);
 static void conn_flush(struct conn *c);
 static void conn_flush_all(void *arg);
 static void conn_rx_resume_later(struct conn *c);
+static void conn_update_events(struct conn *c);
+static void conn_dispatch_in_order(struct conn *c, const uint8_t *bhs,
+    uint8_t *data, uint32_t dsl);
 
 static void conn_vlog(const struct conn *c, int debug, const char *fmt,
     va_list ap) __attribute__((format(printf, 3, 0)));
@@ -87,6 +90,38 @@ conn_debug(const struct conn *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The loop sends what a batch queued just before it waits again. */
+static void
+conn_hook_flush(struct iscsi_worker *w)
+{
+	if (!w->flush_hooked) {
+		evloop_set_prepare(w->loop, conn_flush_all, w);
+		w->flush_hooked = true;
+	}
+}
+
+/* Takes c off its loop's connection and flush lists. */
+static void
+conn_unlink(struct conn *c)
+{
+	struct conn **pp;
+
+	for (pp = &c->w->conns; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	for (pp = &c->w->flush_head; *pp != NULL; pp = &(*pp)->flush_next) {
+		if (*pp == c) {
+			*pp = c->flush_next;
+			break;
+		}
+	}
+	c->next = c->flush_next = NULL;
+	c->flush_queued = false;
+}
+
 void
 conn_new(struct iscsi_server *srv, int fd, const struct sockaddr_storage *peer)
 {
@@ -94,17 +129,20 @@ conn_new(struct iscsi_server *srv, int fd, const struct sockaddr_storage *peer)
 	socklen_t len;
 	int rc;
 
+	struct iscsi_worker *w = srv->workers[0];
+
 	if (srv->nconns >= MINISAN_MAX_CONNECTIONS) {
 		char addr[64];
 
 		net_format_addr(peer, addr, sizeof(addr));
 		log_warnx("refusing connection from %s: %u connections open",
-		    addr, srv->nconns);
+		    addr, (unsigned)srv->nconns);
 		close(fd);
 		return;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->srv = srv;
+	c->w = w;
 	c->id = ++srv->next_conn_id;
 	net_format_addr(peer, c->peer, sizeof(c->peer));
 	c->peer_addr = *peer;
@@ -122,21 +160,82 @@ conn_new(struct iscsi_server *srv, int fd, const struct sockaddr_storage *peer)
 	c->watch.fd = fd;
 	c->watch.cb = conn_ready;
 	c->watch.arg = c;
-	if (!srv->flush_hooked) {
-		evloop_set_prepare(srv->loop, conn_flush_all, srv);
-		srv->flush_hooked = true;
-	}
-	rc = evloop_add(srv->loop, &c->watch, EPOLLIN);
+	conn_hook_flush(w);
+	rc = evloop_add(w->loop, &c->watch, EPOLLIN);
 	if (rc < 0) {
 		log_warnx("conn %s: epoll: %s", c->peer, strerror(-rc));
 		close(fd);
 		free(c);
 		return;
 	}
-	c->next = srv->conns;
-	srv->conns = c;
+	c->next = w->conns;
+	w->conns = c;
 	srv->nconns++;
 	conn_debug(c, "connected");
+}
+
+/* Deferred, after the batch in which the connection stopped being
+ * watched here: nothing of this loop refers to it any more. */
+static void
+conn_move_now(void *arg)
+{
+	struct conn *c = arg;
+	struct iscsi_worker *to = c->move_to;
+	uint64_t one = 1;
+
+	if (c->state == CONN_CLOSED)
+		return; /* closed meanwhile; conn_free follows */
+	conn_unlink(c);
+	c->w = to;
+	pthread_mutex_lock(&to->lock);
+	c->inbox_next = to->inbox;
+	to->inbox = c;
+	pthread_mutex_unlock(&to->lock);
+	while (write(to->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
+
+void
+conn_move(struct conn *c, struct iscsi_worker *w, const uint8_t *bhs,
+    uint8_t *data, uint32_t dsl)
+{
+	conn_debug(c, "to worker %u", w->index);
+	c->moving = true;
+	c->move_to = w;
+	memcpy(c->moved_bhs, bhs, ISCSI_BHS_LEN);
+	c->moved_data = data;
+	c->moved_dsl = dsl;
+	evloop_del(c->w->loop, &c->watch);
+	evloop_defer(c->w->loop, conn_move_now, c);
+}
+
+void
+conn_adopt(struct iscsi_worker *w, struct conn *c)
+{
+	uint8_t bhs[ISCSI_BHS_LEN];
+	uint8_t *data = c->moved_data;
+	int rc;
+
+	c->moving = false;
+	c->moved_data = NULL;
+	memcpy(bhs, c->moved_bhs, sizeof(bhs));
+	c->next = w->conns;
+	w->conns = c;
+	conn_hook_flush(w);
+	if (c->tx_head != NULL) {
+		c->flush_queued = true;
+		c->flush_next = w->flush_head;
+		w->flush_head = c;
+	}
+	rc = evloop_add(w->loop, &c->watch, EPOLLIN);
+	if (rc < 0) {
+		bufpool_put(data);
+		conn_close(c, strerror(-rc));
+		return;
+	}
+	conn_dispatch_in_order(c, bhs, data, c->moved_dsl);
+	if (c->state != CONN_CLOSED)
+		conn_update_events(c);
 }
 
 static void
@@ -152,21 +251,9 @@ static void
 conn_free(void *arg)
 {
 	struct conn *c = arg;
-	struct conn **pp;
 
-	for (pp = &c->srv->conns; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
+	conn_unlink(c);
 	c->srv->nconns--;
-	for (pp = &c->srv->flush_head; *pp != NULL; pp = &(*pp)->flush_next) {
-		if (*pp == c) {
-			*pp = c->flush_next;
-			break;
-		}
-	}
 	while (c->tx_head != NULL) {
 		struct tx_pdu *p = c->tx_head;
 
@@ -188,7 +275,7 @@ conn_close(struct conn *c, const char *reason)
 	if (reason != NULL)
 		conn_log(c, "closing: %s", reason);
 	c->state = CONN_CLOSED;
-	evloop_del(c->srv->loop, &c->watch);
+	evloop_del(c->w->loop, &c->watch);
 	close(c->watch.fd);
 	c->watch.fd = -1;
 	while (c->tasks != NULL)
@@ -205,7 +292,9 @@ conn_close(struct conn *c, const char *reason)
 		c->sess = NULL;
 		session_put(s);
 	}
-	evloop_defer(c->srv->loop, conn_free, c);
+	bufpool_put(c->moved_data);
+	c->moved_data = NULL;
+	evloop_defer(c->w->loop, conn_free, c);
 }
 
 struct tx_pdu *
@@ -284,8 +373,8 @@ conn_send(struct conn *c, struct tx_pdu *p, bool advance_statsn)
 	c->rx_paused = c->tx_bytes > CONN_TX_HIGH_WATER;
 	if (!c->flush_queued) {
 		c->flush_queued = true;
-		c->flush_next = c->srv->flush_head;
-		c->srv->flush_head = c;
+		c->flush_next = c->w->flush_head;
+		c->w->flush_head = c;
 	}
 }
 
@@ -293,11 +382,11 @@ conn_send(struct conn *c, struct tx_pdu *p, bool advance_statsn)
 static void
 conn_flush_all(void *arg)
 {
-	struct iscsi_server *srv = arg;
+	struct iscsi_worker *w = arg;
 	struct conn *c;
 
-	while ((c = srv->flush_head) != NULL) {
-		srv->flush_head = c->flush_next;
+	while ((c = w->flush_head) != NULL) {
+		w->flush_head = c->flush_next;
 		c->flush_next = NULL;
 		c->flush_queued = false;
 		conn_flush(c);
@@ -327,7 +416,7 @@ conn_update_events(struct conn *c)
 {
 	uint32_t ev = 0;
 
-	if (c->state == CONN_CLOSED)
+	if (c->state == CONN_CLOSED || c->moving)
 		return;
 	c->rx_paused = c->tx_bytes > CONN_TX_HIGH_WATER;
 	if (!c->rx_paused && !c->close_after_flush) {
@@ -339,7 +428,7 @@ conn_update_events(struct conn *c)
 	 * on and off around that would cost two epoll_ctl per command. */
 	if (c->tx_head != NULL && !c->flush_queued)
 		ev |= EPOLLOUT;
-	evloop_mod(c->srv->loop, &c->watch, ev);
+	evloop_mod(c->w->loop, &c->watch, ev);
 }
 
 static void
@@ -749,7 +838,7 @@ conn_rx_resume(void *arg)
 	struct conn *c = arg;
 
 	c->rx_resume_queued = false;
-	if (c->state == CONN_CLOSED)
+	if (c->state == CONN_CLOSED || c->moving)
 		return;
 	c->rx_drained = true;
 	conn_rx(c);
@@ -762,11 +851,11 @@ conn_rx_resume(void *arg)
 static void
 conn_rx_resume_later(struct conn *c)
 {
-	if (c->rx_resume_queued || c->state == CONN_CLOSED ||
+	if (c->rx_resume_queued || c->state == CONN_CLOSED || c->moving ||
 	    c->rx_paused || c->close_after_flush || rx_ahead_left(c) == 0)
 		return;
 	c->rx_resume_queued = true;
-	evloop_defer(c->srv->loop, conn_rx_resume, c);
+	evloop_defer(c->w->loop, conn_rx_resume, c);
 }
 
 static void
@@ -776,7 +865,7 @@ conn_rx(struct conn *c)
 		int rc;
 
 		if (c->state == CONN_CLOSED || c->rx_paused ||
-		    c->close_after_flush)
+		    c->close_after_flush || c->moving)
 			return;
 		if (c->rx_state == RX_HEADER) {
 			rc = conn_read(c, c->rx_hdr, c->rx_hdr_want);
@@ -808,6 +897,6 @@ conn_ready(struct evloop_watch *w, uint32_t events)
 		c->rx_drained = false;
 		conn_rx(c);
 	}
-	if (c->state != CONN_CLOSED)
+	if (c->state != CONN_CLOSED && !c->moving)
 		conn_update_events(c);
 }

@@ -96,8 +96,9 @@ struct iscsi_task {
 };
 
 struct session {
-	struct session *next;      /* server list */
+	struct session *next;      /* its worker's list (under sess_lock) */
 	struct iscsi_server *srv;
+	struct iscsi_worker *w;    /* the loop that owns it */
 	int refs;
 	uint8_t isid[6];
 	uint16_t tsih;
@@ -131,9 +132,10 @@ struct session {
 struct login_state;
 
 struct conn {
-	struct conn *next;         /* server list */
+	struct conn *next;         /* its worker's list */
 	struct conn *sess_next;    /* session's connection list */
 	struct iscsi_server *srv;
+	struct iscsi_worker *w;    /* the loop that owns it */
 	struct evloop_watch watch;
 	uint64_t id;
 	char peer[64];             /* "1.2.3.4:5678" */
@@ -167,7 +169,7 @@ struct conn {
 	/* transmit queue */
 	struct tx_pdu *tx_head, **tx_tail;
 	size_t tx_bytes;
-	struct conn *flush_next;   /* srv->flush_head list */
+	struct conn *flush_next;   /* w->flush_head list */
 	bool flush_queued;         /* on that list */
 	bool rx_paused;
 	/* tasks allegiant to this connection */
@@ -186,6 +188,14 @@ struct conn {
 	uint32_t nop_ttt;          /* outstanding ping, or reserved tag */
 	uint64_t nop_sent;
 	bool close_after_flush;
+	/* Moving to its target's worker (login.c): the login PDU it was
+	 * handling goes along and is handled there. */
+	bool moving;
+	struct iscsi_worker *move_to;
+	uint8_t moved_bhs[ISCSI_BHS_LEN];
+	uint8_t *moved_data;
+	uint32_t moved_dsl;
+	struct conn *inbox_next;   /* the worker's inbox */
 };
 
 /* Accepts a new connection on fd (takes ownership). */
@@ -254,15 +264,27 @@ enum cmdsn_verdict { CMDSN_NOW, CMDSN_HOLD, CMDSN_DROP };
 enum cmdsn_verdict session_check_cmdsn(struct session *s,
     const uint8_t *bhs);
 void session_update_window(struct session *s);
-struct session *session_new(struct iscsi_server *srv);
+struct session *session_new(struct iscsi_worker *w);
 void session_get(struct session *s);
 void session_put(struct session *s);
-struct session *session_find(struct iscsi_server *srv, const char *iname,
+struct session *session_find(struct iscsi_worker *w, const char *iname,
     const uint8_t *isid, uint16_t tsih, const struct iscsi_target *tgt);
 /* Closes every connection of the session (session reinstatement, logout). */
 void session_close(struct session *s, const char *reason);
 void session_add_conn(struct session *s, struct conn *c);
 void session_remove_conn(struct session *s, struct conn *c);
+/* Marks the session closing (under the server's sess_lock, which a login
+ * on another loop counts sessions under). */
+void session_set_closing(struct session *s);
+/* Hands c over to its target's worker w (login.c, at the login that names
+ * the target): it leaves this loop after the current batch, and the
+ * login PDU bhs/data/dsl is handled again there. */
+void conn_move(struct conn *c, struct iscsi_worker *w, const uint8_t *bhs,
+    uint8_t *data, uint32_t dsl);
+/* Worker side: takes over a connection from its inbox. */
+void conn_adopt(struct iscsi_worker *w, struct conn *c);
+/* Housekeeping of the connections of one loop (server.c). */
+void conns_tick(struct iscsi_worker *w);
 struct iscsi_task *session_find_task(struct session *s, uint32_t itt);
 
 /* Discovery (discovery.c): builds the SendTargets answer for value into

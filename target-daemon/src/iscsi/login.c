@@ -224,18 +224,28 @@ static uint16_t
 login_check_initiator_share(struct conn *c, struct login_state *ls,
     const char **why)
 {
+	struct iscsi_server *srv = c->srv;
 	unsigned sessions = 0, conns = 0;
 
-	for (struct session *s = c->srv->sessions; s != NULL; s = s->next) {
-		if (s->closing || strcasecmp(s->initiator_name,
-		    ls->neg.initiator_name) != 0)
-			continue;
-		if (ls->tsih == 0 && s->target == ls->target &&
-		    memcmp(s->isid, ls->isid, sizeof(s->isid)) == 0)
-			continue; /* about to be reinstated */
-		sessions++;
-		conns += s->nconns;
+	/* The initiator may hold sessions on every loop: their lists, the
+	 * closing flags and connection counts change under sess_lock, and
+	 * the name, target and ISID not after login. */
+	pthread_mutex_lock(&srv->sess_lock);
+	for (unsigned i = 0; i < srv->nworkers; i++) {
+		const struct session *s = srv->workers[i]->sessions;
+
+		for (; s != NULL; s = s->next) {
+			if (s->closing || strcasecmp(s->initiator_name,
+			    ls->neg.initiator_name) != 0)
+				continue;
+			if (ls->tsih == 0 && s->target == ls->target &&
+			    memcmp(s->isid, ls->isid, sizeof(s->isid)) == 0)
+				continue; /* about to be reinstated */
+			sessions++;
+			conns += s->nconns;
+		}
 	}
+	pthread_mutex_unlock(&srv->sess_lock);
 	if (ls->tsih == 0 && sessions >= MINISAN_MAX_SESSIONS_PER_INITIATOR) {
 		*why = "initiator holds too many sessions";
 		return LOGIN_STATUS_OUT_OF_RESOURCES;
@@ -272,6 +282,11 @@ login_check_identity(struct conn *c, struct login_state *ls,
 			*why = "no such target";
 			return LOGIN_STATUS_NOT_FOUND;
 		}
+		if (ls->target->worker != c->w->index) {
+			/* a reload moved it between the hand-over and now */
+			*why = "target moved to another loop, try again";
+			return LOGIN_STATUS_SERVICE_UNAVAILABLE;
+		}
 		if (!iscsi_target_allows(ls->target, n->initiator_name,
 		    &c->peer_addr)) {
 			/* RFC7143 11.13.5: 0202 "Authorization failure" */
@@ -282,7 +297,7 @@ login_check_identity(struct conn *c, struct login_state *ls,
 	}
 	if (ls->tsih != 0) {
 		/* RFC7143 6.3.1: a non-zero TSIH adds a connection. */
-		struct session *s = session_find(c->srv, n->initiator_name,
+		struct session *s = session_find(c->w, n->initiator_name,
 		    ls->isid, ls->tsih, ls->target);
 
 		if (s == NULL) {
@@ -340,7 +355,7 @@ login_complete(struct conn *c, struct login_state *ls)
 	struct session *s = ls->join;
 
 	if (s == NULL) {
-		struct session *old = session_find(c->srv, n->initiator_name,
+		struct session *old = session_find(c->w, n->initiator_name,
 		    ls->isid, 0, ls->target);
 
 		if (old != NULL) {
@@ -349,7 +364,7 @@ login_complete(struct conn *c, struct login_state *ls)
 			conn_log(c, "reinstating session TSIH %u", old->tsih);
 			session_close(old, "session reinstated by a new login");
 		}
-		s = session_new(c->srv);
+		s = session_new(c->w);
 		memcpy(s->isid, ls->isid, 6);
 		s->type = n->session_type;
 		s->target = ls->target;
@@ -468,6 +483,50 @@ login_check_header(struct conn *c, struct login_state *ls,
 	return 0;
 }
 
+/* On the main loop, the login request that names a target (the first,
+ * RFC7143 6.3) sends the connection to the loop that serves it, before
+ * any session is looked up or made: there the request is handled again
+ * from the start. Returns true if c was handed over (with data). */
+static bool
+login_route(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
+{
+	struct login_state *ls = c->login;
+	struct text_list kv = { 0 };
+	const char *type, *name;
+	struct iscsi_target *t = NULL;
+	uint8_t *text;
+	size_t len;
+	int rc;
+
+	if (c->srv->nworkers < 2 || c->w->index != 0 ||
+	    (bhs[BHS_FLAGS] & ISCSI_FLAG_CONTINUE) ||
+	    (ls != NULL && ls->target_declared))
+		return false;
+	/* the text so far (continued requests) and this PDU's */
+	len = (ls != NULL ? ls->in_len : 0) + dsl;
+	if (len == 0 || len > MINISAN_MAX_TEXT_BYTES)
+		return false;
+	text = xmalloc(len);
+	if (ls != NULL && ls->in_len > 0)
+		memcpy(text, ls->in, ls->in_len);
+	if (dsl > 0)
+		memcpy(text + len - dsl, data, dsl);
+	rc = text_parse(text, len, &kv);
+	free(text);
+	if (rc == 0) {
+		type = text_find(&kv, "SessionType");
+		name = text_find(&kv, "TargetName");
+		if (name != NULL && (type == NULL ||
+		    strcmp(type, "Discovery") != 0))
+			t = iscsi_server_find_target(c->srv, name);
+	}
+	text_list_fini(&kv);
+	if (t == NULL || t->worker == c->w->index)
+		return false; /* handled here, errors included */
+	conn_move(c, c->srv->workers[t->worker], bhs, data, dsl);
+	return true;
+}
+
 void
 login_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 {
@@ -481,6 +540,8 @@ login_rx(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32_t dsl)
 	uint16_t status;
 	int rc;
 
+	if (login_route(c, bhs, data, dsl))
+		return;
 	if (ls == NULL)
 		ls = c->login = xcalloc(1, sizeof(*ls));
 	if (!ls->started) {

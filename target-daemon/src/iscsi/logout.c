@@ -37,7 +37,7 @@ logout_rx(struct conn *c, const uint8_t *bhs)
 	switch (reason) {
 	case LOGOUT_CLOSE_SESSION:
 		conn_log(c, "logout: closing session TSIH %u", s->tsih);
-		s->closing = true;
+		session_set_closing(s);
 		for (struct conn *o = s->conns; o != NULL;) {
 			struct conn *next = o->sess_next;
 

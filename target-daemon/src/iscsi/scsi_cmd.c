@@ -176,7 +176,7 @@ budget_kick(struct session *s)
 		return;
 	s->admit_queued = true;
 	session_get(s);
-	evloop_defer(s->srv->loop, budget_admit, s);
+	evloop_defer(s->w->loop, budget_admit, s);
 }
 
 void
@@ -428,9 +428,9 @@ task_send_r2t(struct conn *c, struct iscsi_task *t)
 
 	if (n > c->params.max_burst_length)
 		n = c->params.max_burst_length;
-	t->ttt = ++c->srv->next_ttt;
+	t->ttt = ++c->w->next_ttt;
 	if (t->ttt == ISCSI_RESERVED_TAG)
-		t->ttt = ++c->srv->next_ttt;
+		t->ttt = ++c->w->next_ttt;
 	t->r2t_out = true;
 	t->r2t_end = t->wgot + n;
 	t->data_sn = 0;

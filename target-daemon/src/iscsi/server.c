@@ -4,6 +4,7 @@
 #include "iscsi/server.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -130,7 +131,9 @@ iscsi_server_set_portals(struct iscsi_server *srv,
 void
 iscsi_server_drop_target(struct iscsi_server *srv, struct iscsi_target *t)
 {
-	for (struct session *s = srv->sessions, *next; s != NULL; s = next) {
+	struct iscsi_worker *w = srv->workers[t->worker];
+
+	for (struct session *s = w->sessions, *next; s != NULL; s = next) {
 		next = s->next;
 		if (s->target == t && !s->closing)
 			session_close(s,
@@ -144,8 +147,12 @@ iscsi_server_abort_tasks(struct scsi_target *tgt, uint64_t lun,
 {
 	struct iscsi_server *srv = arg;
 	bool whole_name = strchr(initiator_port, ',') == NULL;
+	/* called on the target's loop, which holds all its sessions */
+	struct iscsi_target *it = (struct iscsi_target *)((char *)tgt -
+	    offsetof(struct iscsi_target, scsi));
+	struct iscsi_worker *w = srv->workers[it->worker];
 
-	for (struct session *s = srv->sessions; s != NULL; s = s->next) {
+	for (struct session *s = w->sessions; s != NULL; s = s->next) {
 		if (s->target == NULL || &s->target->scsi != tgt)
 			continue;
 		if (strcasecmp(whole_name ? s->initiator_name :
@@ -193,9 +200,9 @@ send_nop_ping(struct conn *c)
 {
 	struct tx_pdu *p = conn_pdu_new(ISCSI_OP_NOP_IN);
 
-	c->nop_ttt = ++c->srv->next_ttt;
+	c->nop_ttt = ++c->w->next_ttt;
 	if (c->nop_ttt == ISCSI_RESERVED_TAG)
-		c->nop_ttt = ++c->srv->next_ttt;
+		c->nop_ttt = ++c->w->next_ttt;
 	c->nop_sent = evloop_now();
 	p->hdr[BHS_FLAGS] = ISCSI_FLAG_FINAL;
 	put_be32(p->hdr + BHS_ITT, ISCSI_RESERVED_TAG);
@@ -208,11 +215,24 @@ void
 iscsi_server_tick(void *arg)
 {
 	struct iscsi_server *srv = arg;
+
+	conns_tick(srv->workers[0]);
+}
+
+void
+iscsi_worker_tick(void *arg)
+{
+	conns_tick(arg);
+}
+
+void
+conns_tick(struct iscsi_worker *w)
+{
 	uint64_t now = evloop_now();
 
-	for (struct conn *c = srv->conns, *next; c != NULL; c = next) {
+	for (struct conn *c = w->conns, *next; c != NULL; c = next) {
 		next = c->next;
-		if (c->state == CONN_CLOSED)
+		if (c->state == CONN_CLOSED || c->moving)
 			continue;
 		if (c->state == CONN_LOGIN &&
 		    now - c->started > MINISAN_LOGIN_TIMEOUT_SEC) {
@@ -249,37 +269,44 @@ send_logout_request(struct conn *c)
 	conn_send(c, p, true);
 }
 
+/* Called with the workers parked (or none): every loop's connections. */
 void
 iscsi_server_shutdown(struct iscsi_server *srv)
 {
 	srv->stopping = evloop_now();
 	for (size_t i = 0; i < srv->nportals; i++)
 		portal_close(srv, &srv->portals[i]);
-	for (struct conn *c = srv->conns, *next; c != NULL; c = next) {
-		next = c->next;
-		if (c->state == CONN_FULL_FEATURE)
-			send_logout_request(c);
-		else
-			conn_close(c, NULL);
+	for (unsigned i = 0; i < srv->nworkers; i++) {
+		struct conn *c = srv->workers[i]->conns, *next;
+
+		for (; c != NULL; c = next) {
+			next = c->next;
+			if (c->state == CONN_FULL_FEATURE)
+				send_logout_request(c);
+			else
+				conn_close(c, NULL);
+		}
 	}
 }
 
 bool
 iscsi_server_stopped(const struct iscsi_server *srv)
 {
-	unsigned live = 0;
-
-	for (const struct conn *c = srv->conns; c != NULL; c = c->next)
-		live += c->state != CONN_CLOSED;
-	return live == 0 ||
+	/* a connection counts until freed, on whichever loop */
+	return srv->nconns == 0 ||
 	    evloop_now() - srv->stopping >= ISCSI_SHUTDOWN_GRACE_SEC;
 }
 
+/* Called with the workers parked (or none). */
 void
 iscsi_server_close_all(struct iscsi_server *srv)
 {
-	for (struct conn *c = srv->conns, *next; c != NULL; c = next) {
-		next = c->next;
-		conn_close(c, "shutting down");
+	for (unsigned i = 0; i < srv->nworkers; i++) {
+		struct conn *c = srv->workers[i]->conns, *next;
+
+		for (; c != NULL; c = next) {
+			next = c->next;
+			conn_close(c, "shutting down");
+		}
 	}
 }

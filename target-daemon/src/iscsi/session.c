@@ -13,29 +13,36 @@
 #include "util/xalloc.h"
 
 struct session *
-session_new(struct iscsi_server *srv)
+session_new(struct iscsi_worker *w)
 {
+	struct iscsi_server *srv = w->srv;
 	struct session *s = xcalloc(1, sizeof(*s));
 
 	s->srv = srv;
+	s->w = w;
 	s->refs = 1;
-	/* RFC7143 11.12.6: TSIH 0 is reserved; allocate a non-zero tag not
-	 * in use. */
+	/* RFC7143 11.12.6: TSIH 0 is reserved. One counter for all loops
+	 * keeps TSIHs distinct across targets (minisanctl shows them) until
+	 * it wraps; then a tag still in use on this loop, the only place a
+	 * session of the same target can be, is skipped. */
 	for (;;) {
+		uint16_t tsih = (uint16_t)++srv->next_tsih;
 		struct session *o;
 
-		srv->next_tsih++;
-		if (srv->next_tsih == 0)
-			srv->next_tsih = 1;
-		for (o = srv->sessions; o != NULL; o = o->next)
-			if (o->tsih == srv->next_tsih)
+		if (tsih == 0)
+			continue;
+		for (o = w->sessions; o != NULL; o = o->next)
+			if (o->tsih == tsih)
 				break;
-		if (o == NULL)
+		if (o == NULL) {
+			s->tsih = tsih;
 			break;
+		}
 	}
-	s->tsih = srv->next_tsih;
-	s->next = srv->sessions;
-	srv->sessions = s;
+	pthread_mutex_lock(&srv->sess_lock);
+	s->next = w->sessions;
+	w->sessions = s;
+	pthread_mutex_unlock(&srv->sess_lock);
 	srv->nsessions++;
 	return s;
 }
@@ -53,12 +60,14 @@ session_put(struct session *s)
 
 	if (--s->refs > 0)
 		return;
-	for (pp = &s->srv->sessions; *pp != NULL; pp = &(*pp)->next) {
+	pthread_mutex_lock(&s->srv->sess_lock);
+	for (pp = &s->w->sessions; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == s) {
 			*pp = s->next;
 			break;
 		}
 	}
+	pthread_mutex_unlock(&s->srv->sess_lock);
 	s->srv->nsessions--;
 	if (s->target != NULL)
 		scsi_nexus_loss(&s->target->scsi, &s->nexus);
@@ -66,10 +75,10 @@ session_put(struct session *s)
 }
 
 struct session *
-session_find(struct iscsi_server *srv, const char *iname, const uint8_t *isid,
+session_find(struct iscsi_worker *w, const char *iname, const uint8_t *isid,
     uint16_t tsih, const struct iscsi_target *tgt)
 {
-	for (struct session *s = srv->sessions; s != NULL; s = s->next) {
+	for (struct session *s = w->sessions; s != NULL; s = s->next) {
 		if (s->closing)
 			continue;
 		if (tsih != 0 && s->tsih != tsih)
@@ -92,7 +101,17 @@ session_add_conn(struct session *s, struct conn *c)
 	c->sess = s;
 	c->sess_next = s->conns;
 	s->conns = c;
+	pthread_mutex_lock(&s->srv->sess_lock);
 	s->nconns++;
+	pthread_mutex_unlock(&s->srv->sess_lock);
+}
+
+void
+session_set_closing(struct session *s)
+{
+	pthread_mutex_lock(&s->srv->sess_lock);
+	s->closing = true;
+	pthread_mutex_unlock(&s->srv->sess_lock);
 }
 
 void
@@ -102,21 +121,23 @@ session_remove_conn(struct session *s, struct conn *c)
 	    pp = &(*pp)->sess_next) {
 		if (*pp == c) {
 			*pp = c->sess_next;
+			pthread_mutex_lock(&s->srv->sess_lock);
 			s->nconns--;
+			pthread_mutex_unlock(&s->srv->sess_lock);
 			break;
 		}
 	}
 	/* RFC7143 6.3.6: at ErrorRecoveryLevel 0 the session ends with its
 	 * last connection. */
 	if (s->nconns == 0)
-		s->closing = true;
+		session_set_closing(s);
 }
 
 void
 session_close(struct session *s, const char *reason)
 {
 	session_get(s);
-	s->closing = true;
+	session_set_closing(s);
 	while (s->conns != NULL)
 		conn_close(s->conns, reason);
 	session_put(s);
@@ -266,40 +287,49 @@ session_drop_held(struct session *s, const struct conn *c)
 	}
 }
 
+static void
+visit_session(const struct session *s, iscsi_session_visit_cb *scb,
+    iscsi_conn_visit_cb *ccb, void *arg)
+{
+	struct iscsi_session_info si;
+
+	memset(&si, 0, sizeof(si));
+	si.tsih = s->tsih;
+	for (size_t i = 0; i < sizeof(s->isid); i++)
+		snprintf(si.isid + 2 * i, 3, "%02x", s->isid[i]);
+	si.initiator = s->initiator_name;
+	si.target = s->target != NULL ? s->target->name : NULL;
+	si.nconns = s->nconns;
+	si.ntasks = s->ntasks;
+	si.params = s->params;
+	scb(&si, arg);
+	for (const struct conn *c = s->conns; c != NULL; c = c->sess_next) {
+		struct iscsi_conn_info ci;
+
+		memset(&ci, 0, sizeof(ci));
+		ci.id = c->id;
+		ci.cid = c->cid;
+		ci.peer = c->peer;
+		net_format_addr(&c->local, ci.local, sizeof(ci.local));
+		ci.header_digest = c->header_digest;
+		ci.data_digest = c->data_digest;
+		ci.max_recv_dsl = c->max_recv_dsl;
+		ci.max_xmit_dsl = c->max_xmit_dsl;
+		ci.ntasks = c->ntasks;
+		ccb(&ci, arg);
+	}
+}
+
 void
 iscsi_server_each_session(struct iscsi_server *srv,
     iscsi_session_visit_cb *scb, iscsi_conn_visit_cb *ccb, void *arg)
 {
-	for (struct session *s = srv->sessions; s != NULL; s = s->next) {
-		struct iscsi_session_info si;
+	for (unsigned i = 0; i < srv->nworkers; i++) {
+		const struct session *s = srv->workers[i]->sessions;
 
-		if (s->closing)
-			continue;
-		memset(&si, 0, sizeof(si));
-		si.tsih = s->tsih;
-		for (size_t i = 0; i < sizeof(s->isid); i++)
-			snprintf(si.isid + 2 * i, 3, "%02x", s->isid[i]);
-		si.initiator = s->initiator_name;
-		si.target = s->target != NULL ? s->target->name : NULL;
-		si.nconns = s->nconns;
-		si.ntasks = s->ntasks;
-		si.params = s->params;
-		scb(&si, arg);
-		for (struct conn *c = s->conns; c != NULL; c = c->sess_next) {
-			struct iscsi_conn_info ci;
-
-			memset(&ci, 0, sizeof(ci));
-			ci.id = c->id;
-			ci.cid = c->cid;
-			ci.peer = c->peer;
-			net_format_addr(&c->local, ci.local, sizeof(ci.local));
-			ci.header_digest = c->header_digest;
-			ci.data_digest = c->data_digest;
-			ci.max_recv_dsl = c->max_recv_dsl;
-			ci.max_xmit_dsl = c->max_xmit_dsl;
-			ci.ntasks = c->ntasks;
-			ccb(&ci, arg);
-		}
+		for (; s != NULL; s = s->next)
+			if (!s->closing)
+				visit_session(s, scb, ccb, arg);
 	}
 }
 
@@ -309,7 +339,9 @@ iscsi_server_target_sessions(const struct iscsi_server *srv,
 {
 	unsigned n = 0;
 
-	for (const struct session *s = srv->sessions; s != NULL; s = s->next)
+	const struct iscsi_worker *w = srv->workers[t->worker];
+
+	for (const struct session *s = w->sessions; s != NULL; s = s->next)
 		if (s->target == t && !s->closing)
 			n++;
 	return n;

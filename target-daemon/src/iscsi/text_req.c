@@ -24,9 +24,9 @@ text_send_chunk(struct conn *c, const uint8_t *bhs)
 		/* RFC7143 11.11.1: C set, F clear, and a TTT the initiator
 		 * returns to ask for the rest. */
 		p->hdr[BHS_FLAGS] = ISCSI_FLAG_CONTINUE;
-		c->text_ttt = ++c->srv->next_ttt;
+		c->text_ttt = ++c->w->next_ttt;
 		if (c->text_ttt == ISCSI_RESERVED_TAG)
-			c->text_ttt = ++c->srv->next_ttt;
+			c->text_ttt = ++c->w->next_ttt;
 		put_be32(p->hdr + BHS_TTT, c->text_ttt);
 	} else {
 		p->hdr[BHS_FLAGS] = ISCSI_FLAG_FINAL;

@@ -25,12 +25,13 @@ struct tmf_wait {
  * connections are collected first because closing one may free its
  * session while the list is walked. */
 static void
-cold_reset_close(struct iscsi_server *srv, struct iscsi_target *tgt)
+cold_reset_close(struct iscsi_worker *lw, struct iscsi_target *tgt)
 {
 	struct conn **list = NULL;
 	size_t n = 0;
 
-	for (struct session *s = srv->sessions; s != NULL; s = s->next) {
+	/* the target's sessions all live on this loop */
+	for (struct session *s = lw->sessions; s != NULL; s = s->next) {
 		if (s->target != tgt)
 			continue;
 		for (struct conn *o = s->conns; o != NULL; o = o->sess_next) {
@@ -65,7 +66,7 @@ tmf_respond(struct tmf_wait *w)
 		conn_send(c, p, true);
 	}
 	if (w->cold_reset && w->sess->target != NULL)
-		cold_reset_close(w->sess->srv, w->sess->target);
+		cold_reset_close(w->sess->w, w->sess->target);
 	session_put(w->sess);
 	free(w);
 }
@@ -82,7 +83,7 @@ static void
 abort_matching(struct tmf_wait *w, struct session *s, bool all_sessions,
     bool match_lun, uint64_t lun)
 {
-	for (struct session *o = s->srv->sessions; o != NULL; o = o->next) {
+	for (struct session *o = s->w->sessions; o != NULL; o = o->next) {
 		if (o != s && (!all_sessions || o->target != s->target))
 			continue;
 		for (struct conn *c = o->conns; c != NULL; c = c->sess_next) {

@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Logging to stderr (foreground) or syslog (daemon). The only process-wide
- * state is the sink choice, set once by log_init() before threads start. */
+ * state is the sink choice and level, set by log_init(): a daemon switches
+ * to syslog once it is ready, when other threads may already log, hence
+ * atomics. */
 #include "log.h"
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
 
-static int log_to_stderr = 1;
-static int log_level;
+static _Atomic int log_to_stderr = 1;
+static _Atomic int log_level;
 
 void
 log_init(int foreground, int verbosity)

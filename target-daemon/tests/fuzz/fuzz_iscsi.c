@@ -39,7 +39,7 @@ fuzz_setup(void)
 	char path[64], err[512];
 	int fd;
 
-	srv.loop = evloop_new();
+	iscsi_server_init(&srv, evloop_new());
 	param_limits_default(&srv.limits);
 	srv.limits.max_connections = 2;
 	srv.limits.max_outstanding_r2t = 1;

@@ -20,14 +20,15 @@ EOF
 	echo "$SCRATCH/$1.conf"
 }
 
-# ring_completions: completions minisand reaped from its io_uring (the
-# CqHead of the ring's fdinfo), or nothing if it has no ring
+# ring_completions: completions minisand reaped from its io_urings (the
+# CqHead of each ring's fdinfo, summed: one ring per event loop), or
+# nothing if it has no ring
 ring_completions() {
 	for fd in /proc/"$DAEMON_PID"/fd/*; do
 		[ "$(readlink "$fd")" = "anon_inode:[io_uring]" ] || continue
 		sed -n 's/^CqHead:[[:space:]]*//p' \
 			"/proc/$DAEMON_PID/fdinfo/${fd##*/}"
-	done
+	done | awk '{ n += $1; seen = 1 } END { if (seen) print n }'
 }
 
 # roundtrip ENGINE: writes in.raw through the LUN and reads it back

@@ -228,6 +228,13 @@ static const struct {
 	{ "io-engine auto", "io-engine auto\n",
 	    "portal-group-tag 1\ndigests yes\nimmediate-data yes\n"
 	    "initial-r2t no\n" },
+	{ "workers 4", "workers 4\n",
+	    "portal-group-tag 1\ndigests yes\nimmediate-data yes\n"
+	    "initial-r2t no\nworkers 4\n" },
+	/* the default (one per CPU) is not written out */
+	{ "workers auto", "workers auto\n",
+	    "portal-group-tag 1\ndigests yes\nimmediate-data yes\n"
+	    "initial-r2t no\n" },
 	{ "boolean spellings",
 	    "digests false\nimmediate-data off\ninitial-r2t true\n",
 	    "portal-group-tag 1\ndigests no\nimmediate-data no\n"
@@ -477,6 +484,14 @@ static const struct {
 	{ TGT "io-engine threads\n}\n",
 	    "t.conf:2: 'io-engine' is not allowed in a target block "
 	    "(missing '}' for the block opened at line 1?)" },
+	{ "workers 0\n", "t.conf:1: workers 0 is out of range (1..64)" },
+	{ "portal 1.2.3.4\nworkers 65\n",
+	    "t.conf:2: workers 65 is out of range (1..64)" },
+	{ "workers many\n",
+	    "t.conf:1: expected a number for 'workers', got 'many'" },
+	{ "workers\n", "t.conf:1: missing value for 'workers'" },
+	{ "workers 2\nworkers 3\n",
+	    "t.conf:2: duplicate 'workers' (first set at line 1)" },
 };
 
 TEST(parse_bad_table)
