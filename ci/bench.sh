@@ -32,7 +32,13 @@ MINISAND="$OUT/bin/minisand"
 CRCBENCH="$OUT/bench/bench_crc32c"
 DDBENCH="$OUT/bench/bench_iscsi_read"
 IQN=iqn.2026-11.org.minisan:bench
+# A second target for the two-target row. minisand puts a target on a loop
+# by its name: this one lands on another loop than $IQN with 2, 3 or 4
+# loops (workers auto: one per CPU).
+IQN2=iqn.2026-11.org.minisan:bench-second
 TGT_IQN=iqn.2026-11.org.minisan:bench-tgt
+TGT_IQN2=iqn.2026-11.org.minisan:bench-tgt-second
+LUN2_SIZE=256M
 INI=iqn.2026-11.org.minisan:bench-initiator
 LUN_SIZE=1G
 
@@ -136,14 +142,20 @@ record() {
 	fi
 }
 
-# --- the two targets, one LUN each in /dev/shm
+# --- the two targets, one LUN each in /dev/shm (and a second, smaller
+# target on each for the two-target row)
 truncate -s "$LUN_SIZE" "$SCRATCH/minisand.img" "$SCRATCH/tgt.img"
+truncate -s "$LUN2_SIZE" "$SCRATCH/minisand2.img" "$SCRATCH/tgt2.img"
 M_PORT=$(free_port)
-"$MINISAND" -f --listen "127.0.0.1:$M_PORT" --target "$IQN" \
-	--lun "$SCRATCH/minisand.img" >"$SCRATCH/minisand.log" 2>&1 &
+printf 'portal 127.0.0.1:%s\ncontrol-socket %s\n' "$M_PORT" \
+	"$SCRATCH/minisand.sock" >"$SCRATCH/minisand.conf"
+printf 'target %s {\n\tlun 0 %s\n}\n' "$IQN" "$SCRATCH/minisand.img" \
+	"$IQN2" "$SCRATCH/minisand2.img" >>"$SCRATCH/minisand.conf"
+"$MINISAND" -f -c "$SCRATCH/minisand.conf" >"$SCRATCH/minisand.log" 2>&1 &
 M_PID=$!
 wait_port "$M_PORT" || die "minisand did not listen on $M_PORT"
 M_URL="iscsi://127.0.0.1:$M_PORT/$IQN/0"
+M_URL2="iscsi://127.0.0.1:$M_PORT/$IQN2/0"
 
 T_PORT=$(free_port)
 [ "$T_PORT" = "$M_PORT" ] && T_PORT=$((T_PORT + 1))
@@ -163,17 +175,25 @@ tgtadm -C "$T_CTL" --lld iscsi --op new --mode logicalunit --tid 1 \
 	--lun 1 -b "$SCRATCH/tgt.img" || die "tgtadm: new lun"
 tgtadm -C "$T_CTL" --lld iscsi --op bind --mode target --tid 1 -I ALL ||
 	die "tgtadm: bind"
+tgtadm -C "$T_CTL" --lld iscsi --op new --mode target --tid 2 \
+	-T "$TGT_IQN2" || die "tgtadm: new target 2"
+tgtadm -C "$T_CTL" --lld iscsi --op new --mode logicalunit --tid 2 \
+	--lun 1 -b "$SCRATCH/tgt2.img" || die "tgtadm: new lun 2"
+tgtadm -C "$T_CTL" --lld iscsi --op bind --mode target --tid 2 -I ALL ||
+	die "tgtadm: bind 2"
 wait_port "$T_PORT" || die "tgtd did not listen on $T_PORT"
 T_URL="iscsi://127.0.0.1:$T_PORT/$TGT_IQN/1"
+T_URL2="iscsi://127.0.0.1:$T_PORT/$TGT_IQN2/1"
 
-# Fill both LUNs once so that reads hit allocated pages, not holes.
-for url in "$M_URL" "$T_URL"; do
+# Fill the LUNs once so that reads hit allocated pages, not holes.
+for url in "$M_URL" "$T_URL" "$M_URL2" "$T_URL2"; do
 	timeout 300 qemu-img bench -w -c 4096 -d 8 -s 262144 -t none -f raw \
 		--pattern=0x5a "$url" >"$SCRATCH/fill.log" 2>&1 ||
 		die "could not fill the LUN at $url: $(tail -n 3 "$SCRATCH/fill.log")"
 done
 
 url_of() { [ "$1" = minisand ] && echo "$M_URL" || echo "$T_URL"; }
+url2_of() { [ "$1" = minisand ] && echo "$M_URL2" || echo "$T_URL2"; }
 pid_of() { [ "$1" = minisand ] && echo "$M_PID" || echo "$T_PID"; }
 
 # alive ID TARGET: true if the target still runs, else an error row.
@@ -188,7 +208,8 @@ pin_target() { taskset -a -p -c "$2" "$(pid_of "$1")" >/dev/null; }
 
 # perf ID TARGET SESSIONS DEPTH BLOCKS RANDOM: SESSIONS parallel iscsi-perf
 # clients for SECS, each with its own initiator name; the value is the sum
-# of their average IOPS. CLIENT_CPUS, if set, pins the clients (taskset).
+# of their average IOPS. CLIENT_CPUS, if set, pins the clients (taskset);
+# TWO_TARGETS=1 sends every second session to the target's second target.
 perf() {
 	id=$1 tgt=$2 n=$3 depth=$4 blocks=$5 random=$6
 	url=$(url_of "$tgt")
@@ -203,10 +224,14 @@ perf() {
 	pids=""
 	k=1
 	while [ "$k" -le "$n" ]; do
+		u=$url
+		if [ "${TWO_TARGETS:-0}" = 1 ] && [ $((k % 2)) -eq 0 ]; then
+			u=$(url2_of "$tgt")
+		fi
 		# shellcheck disable=SC2086 # rflag is one word or none
 		timeout $((SECS + 60)) taskset -c "${CLIENT_CPUS:-$ALL_CPUS}" \
 			iscsi-perf -t "$SECS" -m "$depth" \
-			-b "$blocks" $rflag -i "$INI-$k" "$url" \
+			-b "$blocks" $rflag -i "$INI-$k" "$u" \
 			>"$SCRATCH/perf-$k.log" 2>&1 &
 		pids="$pids $!"
 		k=$((k + 1))
@@ -471,6 +496,12 @@ appliance_rows() {
 	done
 }
 
+# minisand's event loops, and the loop of each of its two targets
+loops=$(sed -n 's/.* \([0-9]*\) event loop(s).*/\1/p' "$SCRATCH/minisand.log")
+loop1=$(sed -n "s/.*target $IQN: .*, loop \([0-9]*\)\$/\1/p" "$SCRATCH/minisand.log")
+loop2=$(sed -n "s/.*target $IQN2: .*, loop \([0-9]*\)\$/\1/p" "$SCRATCH/minisand.log")
+record loops minisand ok "${loops:-?}" loops - - - - \
+	"the two targets on loops ${loop1:-?} and ${loop2:-?}"
 msg "minisand $M_URL (pid $M_PID), tgt $T_URL (pid $T_PID)," \
 	"$SECS s per workload"
 msg "$(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -498,6 +529,7 @@ for tgt in minisand tgt; do
 	qbench w4k-qd32 "$tgt" w 32 4096 none
 	qbench w256k-qd8 "$tgt" w 8 262144 none
 	perf rr4k-16s "$tgt" 16 4 8 1
+	TWO_TARGETS=1 perf rr4k-2t "$tgt" 16 8 8 1
 	qbench qr256k-qd8 "$tgt" r 8 262144 none
 	tgt_digests "$tgt" None,CRC32C
 	qbench qr256k-hd "$tgt" r 8 262144 crc32c

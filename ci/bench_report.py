@@ -24,6 +24,7 @@ WORKLOADS = [
     ("w4k-qd32", "4K seq write QD32 (qemu)"),
     ("w256k-qd8", "256K seq write QD8 (qemu)"),
     ("rr4k-16s", "4K random read 16 sessions x QD4"),
+    ("rr4k-2t", "4K random read 2 targets x 8 sessions x QD8"),
     ("qr256k-qd8", "256K seq read QD8 (qemu)"),
     ("qr256k-hd", "256K seq read QD8 (qemu) header digest"),
     ("dr256k-none", "256K seq read QD8 (bench_iscsi_read)"),
@@ -129,6 +130,10 @@ def derived(rows):
         out.append("minisand %s: %s%% of loopback TCP"
                    % (what, fmt(None if share is None else 100 * share,
                                 ".0f")))
+    loops = rows.get(("loops", "minisand"))
+    if loops and loops.get("status") == "ok":
+        out.append("minisand event loops: %s (workers auto), %s" % (
+            loops["value"], loops.get("note", "")))
     for wid, where in (("rr4k-qd1-same", "initiator and target on one core"),
                        ("rr4k-qd1-cross", "on two cores")):
         lat = {t: val(rows, wid, t) for t in TARGETS}

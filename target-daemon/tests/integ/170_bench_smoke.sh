@@ -23,6 +23,7 @@ unset IFS
 for label in "$@" "4K random read QD32" \
 	"256K seq read QD8" "4K seq write QD32 (qemu)" \
 	"256K seq write QD8 (qemu)" "4K random read 16 sessions x QD4" \
+	"4K random read 2 targets x 8 sessions x QD8" \
 	"256K seq read QD8 (qemu)" "256K seq read QD8 (qemu) header digest" \
 	"256K seq read QD8 (bench_iscsi_read)" \
 	"256K seq read QD8 (bench_iscsi_read) header+data digest" \
