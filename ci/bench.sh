@@ -169,18 +169,17 @@ until tgtadm -C "$T_CTL" --op show --mode system >/dev/null 2>&1; do
 	[ "$i" -gt 200 ] && die "tgtd did not start: $(tail -n 5 "$SCRATCH/tgtd.log")"
 	sleep 0.05
 done
-tgtadm -C "$T_CTL" --lld iscsi --op new --mode target --tid 1 \
-	-T "$TGT_IQN" || die "tgtadm: new target"
-tgtadm -C "$T_CTL" --lld iscsi --op new --mode logicalunit --tid 1 \
-	--lun 1 -b "$SCRATCH/tgt.img" || die "tgtadm: new lun"
-tgtadm -C "$T_CTL" --lld iscsi --op bind --mode target --tid 1 -I ALL ||
-	die "tgtadm: bind"
-tgtadm -C "$T_CTL" --lld iscsi --op new --mode target --tid 2 \
-	-T "$TGT_IQN2" || die "tgtadm: new target 2"
-tgtadm -C "$T_CTL" --lld iscsi --op new --mode logicalunit --tid 2 \
-	--lun 1 -b "$SCRATCH/tgt2.img" || die "tgtadm: new lun 2"
-tgtadm -C "$T_CTL" --lld iscsi --op bind --mode target --tid 2 -I ALL ||
-	die "tgtadm: bind 2"
+# tgt_add_target TID IQN FILE: a tgt target with FILE as LUN 1, open to all
+tgt_add_target() {
+	tgtadm -C "$T_CTL" --lld iscsi --op new --mode target --tid "$1" \
+		-T "$2" || die "tgtadm: new target $2"
+	tgtadm -C "$T_CTL" --lld iscsi --op new --mode logicalunit \
+		--tid "$1" --lun 1 -b "$3" || die "tgtadm: new LUN for $2"
+	tgtadm -C "$T_CTL" --lld iscsi --op bind --mode target --tid "$1" \
+		-I ALL || die "tgtadm: bind $2"
+}
+tgt_add_target 1 "$TGT_IQN" "$SCRATCH/tgt.img"
+tgt_add_target 2 "$TGT_IQN2" "$SCRATCH/tgt2.img"
 wait_port "$T_PORT" || die "tgtd did not listen on $T_PORT"
 T_URL="iscsi://127.0.0.1:$T_PORT/$TGT_IQN/1"
 T_URL2="iscsi://127.0.0.1:$T_PORT/$TGT_IQN2/1"
