@@ -461,9 +461,10 @@ gf2_mulmod(uint32_t a, uint32_t b)
 }
 
 /* x^(8n) modulo the polynomial: advancing a register through n zero bytes
- * multiplies it by this (square and multiply over the bits of n). */
-static uint32_t
-gf2_x8n(size_t n)
+ * multiplies it by this (square and multiply over the bits of n). Also
+ * gives the folding constants of crc32c_fold.c. */
+uint32_t
+crc32c_x8n(size_t n)
 {
 	uint32_t r = 0x80000000u, sq = 0x00800000u; /* x^0 and x^8 */
 
@@ -478,7 +479,7 @@ gf2_x8n(size_t n)
 static void
 crc32c_shift_fill(uint32_t tab[4][256], size_t nbytes)
 {
-	uint32_t xn = gf2_x8n(nbytes);
+	uint32_t xn = crc32c_x8n(nbytes);
 
 	for (int k = 0; k < 4; k++)
 		for (uint32_t b = 0; b < 256; b++)

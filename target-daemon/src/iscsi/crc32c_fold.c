@@ -13,7 +13,6 @@
 #include <immintrin.h>
 #include <pthread.h>
 
-#define CRC32C_POLY 0x82f63b78u
 /* Below this the three-way crc32 loop is as fast (setup, reduction). */
 #define FOLD_MIN 1024u
 
@@ -31,16 +30,12 @@ struct fold_keys {
 static struct fold_keys fold_keys;
 static pthread_once_t fold_keys_once = PTHREAD_ONCE_INIT;
 
-/* x^n modulo the polynomial, bit-reflected (bit 31 is x^0), shifted left
- * by one: the form a reflected carry-less product wants. */
+/* x^n modulo the polynomial (n a multiple of 8), shifted left by one: the
+ * form a reflected carry-less product wants. */
 static uint64_t
 fold_key(unsigned n)
 {
-	uint32_t r = 0x80000000u;
-
-	while (n-- > 0)
-		r = (r >> 1) ^ (CRC32C_POLY & -(r & 1));
-	return (uint64_t)r << 1;
+	return (uint64_t)crc32c_x8n(n / 8) << 1;
 }
 
 /* A 128-bit lane L, D bits ahead of the lane it is folded onto, stands

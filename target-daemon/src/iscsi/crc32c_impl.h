@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* x^(8n) modulo the CRC polynomial, bit-reflected as the register is
+ * (bit 31 is x^0). */
+uint32_t crc32c_x8n(size_t n);
+
 /* Portable slicing-by-8 table implementation. */
 uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
 
