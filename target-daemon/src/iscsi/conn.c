@@ -100,6 +100,18 @@ conn_hook_flush(struct iscsi_worker *w)
 	}
 }
 
+/* Puts c on its loop's flush list (once): what it has queued is sent
+ * before the loop waits again. */
+static void
+conn_queue_flush(struct conn *c)
+{
+	if (c->flush_queued)
+		return;
+	c->flush_queued = true;
+	c->flush_next = c->w->flush_head;
+	c->w->flush_head = c;
+}
+
 /* Takes c off its loop's connection and flush lists. */
 static void
 conn_unlink(struct conn *c)
@@ -180,19 +192,12 @@ static void
 conn_move_now(void *arg)
 {
 	struct conn *c = arg;
-	struct iscsi_worker *to = c->move_to;
-	uint64_t one = 1;
 
 	if (c->state == CONN_CLOSED)
 		return; /* closed meanwhile; conn_free follows */
 	conn_unlink(c);
-	c->w = to;
-	pthread_mutex_lock(&to->lock);
-	c->inbox_next = to->inbox;
-	to->inbox = c;
-	pthread_mutex_unlock(&to->lock);
-	while (write(to->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
-		;
+	c->w = c->move_to;
+	iscsi_worker_hand_over(c->w, c);
 }
 
 void
@@ -222,11 +227,8 @@ conn_adopt(struct iscsi_worker *w, struct conn *c)
 	c->next = w->conns;
 	w->conns = c;
 	conn_hook_flush(w);
-	if (c->tx_head != NULL) {
-		c->flush_queued = true;
-		c->flush_next = w->flush_head;
-		w->flush_head = c;
-	}
+	if (c->tx_head != NULL)
+		conn_queue_flush(c);
 	rc = evloop_add(w->loop, &c->watch, EPOLLIN);
 	if (rc < 0) {
 		bufpool_put(data);
@@ -371,11 +373,7 @@ conn_send(struct conn *c, struct tx_pdu *p, bool advance_statsn)
 	/* Corked: one writev per connection and batch instead of one per
 	 * PDU. A peer that does not read still stops being read at once. */
 	c->rx_paused = c->tx_bytes > CONN_TX_HIGH_WATER;
-	if (!c->flush_queued) {
-		c->flush_queued = true;
-		c->flush_next = c->w->flush_head;
-		c->w->flush_head = c;
-	}
+	conn_queue_flush(c);
 }
 
 /* The loop is about to wait: sends what the batch queued. */

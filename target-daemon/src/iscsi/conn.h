@@ -283,8 +283,8 @@ void conn_move(struct conn *c, struct iscsi_worker *w, const uint8_t *bhs,
     uint8_t *data, uint32_t dsl);
 /* Worker side: takes over a connection from its inbox. */
 void conn_adopt(struct iscsi_worker *w, struct conn *c);
-/* Housekeeping of the connections of one loop (server.c). */
-void conns_tick(struct iscsi_worker *w);
+/* Puts c in w's inbox and wakes w, which adopts it (worker.c). */
+void iscsi_worker_hand_over(struct iscsi_worker *w, struct conn *c);
 struct iscsi_task *session_find_task(struct session *s, uint32_t itt);
 
 /* Discovery (discovery.c): builds the SendTargets answer for value into

@@ -216,18 +216,13 @@ iscsi_server_tick(void *arg)
 {
 	struct iscsi_server *srv = arg;
 
-	conns_tick(srv->workers[0]);
+	iscsi_worker_tick(srv->workers[0]);
 }
 
 void
 iscsi_worker_tick(void *arg)
 {
-	conns_tick(arg);
-}
-
-void
-conns_tick(struct iscsi_worker *w)
-{
+	struct iscsi_worker *w = arg;
 	uint64_t now = evloop_now();
 
 	for (struct conn *c = w->conns, *next; c != NULL; c = next) {

@@ -79,6 +79,16 @@ worker_wake(struct iscsi_worker *w)
 		;
 }
 
+void
+iscsi_worker_hand_over(struct iscsi_worker *w, struct conn *c)
+{
+	pthread_mutex_lock(&w->lock);
+	c->inbox_next = w->inbox;
+	w->inbox = c;
+	pthread_mutex_unlock(&w->lock);
+	worker_wake(w);
+}
+
 /* Waits, in the worker's thread, while the main loop has the workers
  * parked. */
 static void
