@@ -343,9 +343,9 @@ qbench() {
 # (none or crc32c), offered alone so that the target must take it.
 # libiscsi only offers DataDigest=None, so these are the rows with data
 # digests; the tool verifies every digest it receives and prints no number
-# if one is wrong. Adds its bytes, seconds and the target's CPU
-# seconds to the totals of DIGEST (dd_<digest>_{bytes,secs,cpu}). Returns
-# non-zero with the tool's last line in dd_err if it failed.
+# if one is wrong. Appends its bytes, seconds and the target's CPU
+# seconds as a line to $SCRATCH/dd-DIGEST.rounds. Returns non-zero with the
+# tool's last line in dd_err if it failed.
 dd_round() {
 	tgt=$1 digest=$2 t=$3
 	pid=$(pid_of "$tgt")
@@ -369,11 +369,9 @@ dd_round() {
 		dd_err="bench_iscsi_read printed no result"
 		return 1
 	fi
-	eval "dd_${digest}_bytes=\$((dd_${digest}_bytes + $4))"
-	eval "dd_${digest}_secs=\$(awk -v a=\"\$dd_${digest}_secs\" -v b=$6 \
-		'BEGIN { printf \"%.3f\", a + b }')"
-	eval "dd_${digest}_cpu=\$(awk -v a=\"\$dd_${digest}_cpu\" -v b=$c0 \
-		-v c=$c1 'BEGIN { printf \"%.2f\", a + c - b }')"
+	awk -v b="$4" -v t="$6" -v c0="$c0" -v c1="$c1" \
+		'BEGIN { printf "%s %s %.2f\n", b, t, c1 - c0 }' \
+		>>"$SCRATCH/dd-$digest.rounds"
 }
 
 # dbench TARGET: the rows dr256k-none and dr256k-digest (header and data
@@ -385,9 +383,7 @@ dbench() {
 	pid=$(pid_of "$tgt")
 	alive dr256k-none "$tgt" || return 0
 	round_s=$(((SECS + 2) / 3))
-	for d in none crc32c; do
-		eval "dd_${d}_bytes=0 dd_${d}_secs=0 dd_${d}_cpu=0"
-	done
+	rm -f "$SCRATCH/dd-none.rounds" "$SCRATCH/dd-crc32c.rounds"
 	hwm_reset "$pid"
 	dd_err=""
 	for round in 1 2 3; do
@@ -406,10 +402,14 @@ dbench() {
 	for d in none crc32c; do
 		id=dr256k-none
 		[ "$d" = crc32c ] && id=dr256k-digest
-		eval "bytes=\$dd_${d}_bytes secs=\$dd_${d}_secs cpu=\$dd_${d}_cpu"
-		value=$(awk -v b="$bytes" -v t="$secs" \
+		# the three rounds' bytes, seconds and CPU seconds, summed
+		# shellcheck disable=SC2046 # three numbers
+		set -- $(awk '{ b += $1; t += $2; c += $3 }
+			END { printf "%.0f %.3f %.2f\n", b, t, c }' \
+			"$SCRATCH/dd-$d.rounds")
+		value=$(awk -v b="$1" -v t="$2" \
 			'BEGIN { printf "%.1f", b / t / 1048576 }')
-		record "$id" "$tgt" ok "$value" MiB/s "$bytes" "$secs" "$cpu" \
+		record "$id" "$tgt" ok "$value" MiB/s "$1" "$2" "$3" \
 			"$hwm" "1 x QD8, 3 alternating rounds"
 	done
 }
