@@ -33,8 +33,7 @@
 
 struct daemon_state {
 	struct evloop *loop;
-	struct bs_engine **engines; /* one per loop */
-	struct bs_engine *engine;   /* the main loop's: engines[0] */
+	struct bs_engine **engines; /* one per loop; [0] the main loop's */
 	struct evloop_watch engine_watch;
 	struct evloop_watch signal_watch;
 	struct iscsi_server srv;
@@ -617,10 +616,9 @@ main(int argc, char **argv)
 	    iscsi_default_workers();
 	d.engines = setup_engines(ov.io_engine_set ? ov.io_engine :
 	    conf->io_engine, nworkers);
-	d.engine = d.engines[0];
-	d.engine_watch.fd = bs_engine_fd(d.engine);
+	d.engine_watch.fd = bs_engine_fd(d.engines[0]);
 	d.engine_watch.cb = engine_ready;
-	d.engine_watch.arg = d.engine;
+	d.engine_watch.arg = d.engines[0];
 	if (evloop_add(d.loop, &d.engine_watch, EPOLLIN) < 0)
 		fatal("epoll");
 	iscsi_server_init(&d.srv, d.loop);
@@ -630,7 +628,7 @@ main(int argc, char **argv)
 	log_info("%u event loop(s): targets are spread over them by name",
 	    nworkers);
 	d.apply.srv = &d.srv;
-	d.apply.engine = d.engine;
+	d.apply.engine = d.engines[0];
 	if (apply_initial(&d.apply, conf, err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	setup_control(&d, d.apply.conf);
