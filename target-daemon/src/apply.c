@@ -122,7 +122,7 @@ apply_engine(const struct apply_state *st, const char *tname)
 	struct iscsi_worker *w = st->srv->workers[iscsi_worker_for_name(tname,
 	    st->srv->nworkers)];
 
-	return w->engine != NULL ? w->engine : st->engine;
+	return w->engine;
 }
 
 static int

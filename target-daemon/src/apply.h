@@ -17,7 +17,6 @@ struct apply_retired;
 /* Owned by main; apply_fini() releases everything it built. */
 struct apply_state {
 	struct iscsi_server *srv;
-	struct bs_engine *engine;      /* for stores when the loops have none */
 	struct conf *conf;             /* the model in force, owned */
 	struct apply_target *targets;  /* parallel to srv->targets */
 	struct apply_retired *retired; /* removed objects, freed at exit */

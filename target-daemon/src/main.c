@@ -628,7 +628,6 @@ main(int argc, char **argv)
 	log_info("%u event loop(s): targets are spread over them by name",
 	    nworkers);
 	d.apply.srv = &d.srv;
-	d.apply.engine = d.engines[0];
 	if (apply_initial(&d.apply, conf, err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	setup_control(&d, d.apply.conf);
