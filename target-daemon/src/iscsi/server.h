@@ -55,7 +55,8 @@ struct iscsi_worker {
 	struct iscsi_server *srv;
 	unsigned index;
 	struct evloop *loop;
-	struct bs_engine *engine;  /* its LUNs' stores (borrowed); NULL in the fuzzer */
+	struct bs_engine *engine;  /* its LUNs' stores (borrowed); NULL in
+				    * the fuzzer */
 	struct conn *conns;
 	struct session *sessions;
 	uint32_t next_ttt;
