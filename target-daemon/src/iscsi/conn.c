@@ -672,6 +672,17 @@ rx_ahead_left(const struct conn *c)
 	return c->rx_ahead_len - c->rx_ahead_off;
 }
 
+/* Returns the read-ahead buffer to the pool once it is empty. */
+static void
+rx_ahead_release(struct conn *c)
+{
+	if (c->rx_ahead == NULL || rx_ahead_left(c) > 0)
+		return;
+	bufpool_put(c->rx_ahead);
+	c->rx_ahead = NULL;
+	c->rx_ahead_off = c->rx_ahead_len = 0;
+}
+
 /* Moves read-ahead bytes into buf, up to want. */
 static void
 rx_take_ahead(struct conn *c, uint8_t *buf, uint32_t want)
@@ -683,11 +694,7 @@ rx_take_ahead(struct conn *c, uint8_t *buf, uint32_t want)
 	memcpy(buf + c->rx_got, c->rx_ahead + c->rx_ahead_off, n);
 	c->rx_got += n;
 	c->rx_ahead_off += n;
-	if (rx_ahead_left(c) == 0) {
-		bufpool_put(c->rx_ahead);
-		c->rx_ahead = NULL;
-		c->rx_ahead_off = c->rx_ahead_len = 0;
-	}
+	rx_ahead_release(c);
 }
 
 /* Reads into buf until want bytes are there: first what was read ahead,
@@ -730,10 +737,7 @@ conn_read(struct conn *c, uint8_t *buf, uint32_t want)
 			}
 			continue;
 		}
-		if (c->rx_ahead != NULL && rx_ahead_left(c) == 0) {
-			bufpool_put(c->rx_ahead);
-			c->rx_ahead = NULL;
-		}
+		rx_ahead_release(c);
 		if (r == 0) {
 			conn_close(c, c->state == CONN_FULL_FEATURE ||
 			    c->state == CONN_LOGIN ? "peer closed the connection"
